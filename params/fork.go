@@ -22,3 +22,9 @@ func (f Fork) String() string {
 	}
 	return "unknown"
 }
+
+// LatestFork is the newest fork Salamander implements; arrays indexed by Fork have LatestFork+1 entries.
+const LatestFork = Fulu
+
+// Valid reports whether f names a fork Salamander knows.
+func (f Fork) Valid() bool { return f <= LatestFork }

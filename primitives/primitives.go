@@ -12,6 +12,7 @@ type (
 	BlobIndex         uint64
 	ColumnIndex       uint64
 	CustodyIndex      uint64
+	RowIndex          uint64
 	ParticipationFlag uint8
 
 	Root             [32]byte

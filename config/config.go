@@ -1,0 +1,105 @@
+// Package config builds the node's one immutable Config from, in increasing precedence: built-in defaults,
+// a TOML file, SALAMANDER_<SECTION>_<KEY> environment variables, and the command-line flags the user set.
+// Every layer is checked on its own, so an error names the key and where the bad value came from.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+
+	"github.com/salamander-client/salamander/logging"
+)
+
+// Config is the node's configuration. It is built once in main by Load and passed down by value; nothing
+// modifies it afterwards.
+type Config struct {
+	Node  NodeConfig
+	Log   LogConfig
+	P2P   P2PConfig
+	API   APIConfig
+	Debug DebugConfig
+	Sync  SyncConfig
+	Store StoreConfig
+}
+
+// NodeConfig is the [node] section.
+type NodeConfig struct {
+	// DataDir is an absolute, cleaned path; main creates it at start-up.
+	DataDir string
+	Network Network
+}
+
+// LogConfig is the [log] section.
+type LogConfig struct {
+	Level  slog.Level
+	Format logging.Format
+}
+
+// P2PConfig is the [p2p] section. The libp2p host that reads it is not written yet.
+type P2PConfig struct {
+	ListenTCP netip.AddrPort
+	ListenUDP netip.AddrPort
+	// StaticPeers are multiaddrs or ENRs the node keeps connected.
+	staticPeers []string
+}
+
+// StaticPeers returns a copy, so that a caller cannot change the shared configuration through it.
+func (p P2PConfig) StaticPeers() []string { return slices.Clone(p.staticPeers) }
+
+// APIConfig is the [api] section. The beacon API that reads it is not written yet.
+type APIConfig struct {
+	// Listen is the beacon API's address; the zero AddrPort (IsValid false) turns the API off.
+	Listen netip.AddrPort
+}
+
+// DebugConfig is the [debug] section.
+type DebugConfig struct {
+	// Listen is the loopback address of the debug HTTP server; the zero AddrPort turns it off.
+	Listen netip.AddrPort
+	// FaultInjection serves the fault-injection controls under /debug/faults/.
+	FaultInjection bool
+	// Chaos is reserved for `salamander dev`: random faults on a devnet. Nothing reads it yet.
+	Chaos bool
+}
+
+// Network is a chain the node can follow.
+type Network uint8
+
+const (
+	// Mainnet is Ethereum mainnet; it needs a binary built with the mainnet preset.
+	Mainnet Network = iota + 1
+	// Devnet is a local chain whose genesis is the node's start time, run with either preset.
+	Devnet
+)
+
+var networkNames = [...]string{Mainnet: "mainnet", Devnet: "devnet"}
+
+func (n Network) String() string {
+	if n > 0 && int(n) < len(networkNames) {
+		return networkNames[n]
+	}
+	return fmt.Sprintf("Network(%d)", uint8(n))
+}
+
+// Preset is the preset a binary must be built with to follow this network, or "" if any preset will do.
+func (n Network) Preset() string {
+	if n == Mainnet {
+		return "mainnet"
+	}
+	return ""
+}
+
+// NetworkNames lists the known networks.
+func NetworkNames() []string { return networkNames[1:] }
+
+// ParseNetwork parses a network name.
+func ParseNetwork(s string) (Network, bool) {
+	for i, name := range networkNames {
+		if i > 0 && s == name {
+			return Network(i), true
+		}
+	}
+	return 0, false
+}

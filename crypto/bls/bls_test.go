@@ -1,0 +1,407 @@
+package bls
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/salamander-client/salamander/primitives"
+)
+
+// infinitySignature is the compressed G2 point at infinity (the spec's G2_POINT_AT_INFINITY).
+var infinitySignature = [SignatureLength]byte{0xc0}
+
+// TestInteropKeys checks the interop keys of validators 0-9 against the published mocked_start key list (the same
+// pairs other clients test their interop genesis with), and validator 63, whose key has a leading zero byte.
+func TestInteropKeys(t *testing.T) {
+	want := []struct{ secret, public string }{
+		{"25295f0d1d592a90b333e26e85149708208e9f8e8bc18f6c77bd62f8ad7a6866", "a99a76ed7796f7be22d5b7e85deeb7c5677e88e511e0b337618f8c4eb61349b4bf2d153f649f7b53359fe8b94a38e44c"},
+		{"51d0b65185db6989ab0b560d6deed19c7ead0e24b9b6372cbecb1f26bdfad000", "b89bebc699769726a318c8e9971bd3171297c61aea4a6578a7a4f94b547dcba5bac16a89108b6b6a1fe3695d1a874a0b"},
+		{"315ed405fafe339603932eebe8dbfd650ce5dafa561f6928664c75db85f97857", "a3a32b0f8b4ddb83f1a0a853d81dd725dfe577d4f4c3db8ece52ce2b026eca84815c1a7e8e92a4de3d755733bf7e4a9b"},
+		{"25b1166a43c109cb330af8945d364722757c65ed2bfed5444b5a2f057f82d391", "88c141df77cd9d8d7a71a75c826c41a9c9f03c6ee1b180f3e7852f6a280099ded351b58d66e653af8e42816a4d8f532e"},
+		{"3f5615898238c4c4f906b507ee917e9ea1bb69b93f1dbd11a34d229c3b06784b", "81283b7a20e1ca460ebd9bbd77005d557370cabb1f9a44f530c4c4c66230f675f8df8b4c2818851aa7d77a80ca5a4a5e"},
+		{"055794614bc85ed5436c1f5cab586aab6ca84835788621091f4f3b813761e7a8", "ab0bdda0f85f842f431beaccf1250bf1fd7ba51b4100fd64364b6401fda85bb0069b3e715b58819684e7fc0b10a72a34"},
+		{"1023c68852075965e0f7352dee3f76a84a83e7582c181c10179936c6d6348893", "9977f1c8b731a8d5558146bfb86caea26434f3c5878b589bf280a42c9159e700e9df0e4086296c20b011d2e78c27d373"},
+		{"3a941600dc41e5d20e818473b817a28507c23cdfdb4b659c15461ee5c71e41f5", "a8d4c7c27795a725961317ef5953a7032ed6d83739db8b0e8a72353d1b8b4439427f7efa2c89caa03cc9f28f8cbab8ac"},
+		{"066e3bdc0415530e5c7fed6382d5c822c192b620203cf669903e1810a8c67d06", "a6d310dbbfab9a22450f59993f87a4ce5db6223f3b5f1f30d2c4ec718922d400e0b3c7741de8e59960f72411a0ee10a7"},
+		{"2b3b88a041168a1c4cd04bdd8de7964fd35238f95442dc678514f9dadb81ec34", "9893413c00283a3f9ed9fd9845dda1cea38228d22567f9541dccc357e54a2d6a6e204103c92564cbc05f4905ac7c493a"},
+	}
+	keys, err := InteropSecretKeys(uint64(len(want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		secret, public := keys[i].Bytes(), keys[i].PublicKey().Bytes()
+		if hex.EncodeToString(secret[:]) != w.secret {
+			t.Errorf("validator %d: secret key %x, want %s", i, secret, w.secret)
+		}
+		if hex.EncodeToString(public[:]) != w.public {
+			t.Errorf("validator %d: public key %x, want %s", i, public, w.public)
+		}
+	}
+	sk63, err := InteropSecretKey(63)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := sk63.Bytes(); b[0] != 0x00 || b[1] != 0x6e || b[31] != 0xbd {
+		t.Errorf("validator 63: secret key %x, want 006e...bd", b)
+	}
+}
+
+func TestSignVerify(t *testing.T) {
+	sk, err := GenerateSecretKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := sk.PublicKey()
+	msg := []byte("attestation data root, 32 bytes")
+	sig := sk.Sign(msg)
+	if !Verify(pk, msg, sig) {
+		t.Fatal("valid signature rejected")
+	}
+	if Verify(pk, []byte("another message"), sig) {
+		t.Error("signature verified for another message")
+	}
+	other, _ := InteropSecretKey(1)
+	if Verify(other.PublicKey(), msg, sig) {
+		t.Error("signature verified under another key")
+	}
+	if Verify(nil, msg, sig) || Verify(pk, msg, nil) {
+		t.Error("nil key or signature verified")
+	}
+
+	// Round trips through bytes.
+	pkBytes, sigBytes, skBytes := pk.Bytes(), sig.Bytes(), sk.Bytes()
+	pk2, err := PublicKeyFromBytes(pkBytes[:])
+	if err != nil || !pk2.Equal(pk) {
+		t.Errorf("public key round trip: %v", err)
+	}
+	sig2, err := SignatureFromBytes(sigBytes[:])
+	if err != nil || !sig2.Equal(sig) {
+		t.Errorf("signature round trip: %v", err)
+	}
+	sk2, err := SecretKeyFromBytes(skBytes[:])
+	if err != nil || sk2.PublicKey().Bytes() != pkBytes {
+		t.Errorf("secret key round trip: %v", err)
+	}
+	if !Verify(pk2, msg, sig2) {
+		t.Error("round-tripped signature rejected")
+	}
+
+	sk2.Zeroize()
+	if sk2.Bytes() != [SecretKeyLength]byte{} {
+		t.Error("Zeroize left key material")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	order := curveOrder.FillBytes(make([]byte, 32))
+	secrets := [][]byte{make([]byte, 32), order, make([]byte, 31), make([]byte, 33)}
+	for _, b := range secrets {
+		if _, err := SecretKeyFromBytes(b); !errors.Is(err, ErrInvalidSecretKey) {
+			t.Errorf("secret key %x: err %v, want ErrInvalidSecretKey", b, err)
+		}
+	}
+
+	infinityPK := append([]byte{0xc0}, make([]byte, 47)...)
+	if _, err := PublicKeyFromBytes(infinityPK); !errors.Is(err, ErrInfinityPublicKey) {
+		t.Errorf("infinity public key: err %v, want ErrInfinityPublicKey", err)
+	}
+	for _, b := range [][]byte{make([]byte, 48), make([]byte, 47), append([]byte{0x80}, make([]byte, 47)...)} {
+		if _, err := PublicKeyFromBytes(b); !errors.Is(err, ErrInvalidPublicKey) {
+			t.Errorf("public key %x: err %v, want ErrInvalidPublicKey", b, err)
+		}
+	}
+	for _, b := range [][]byte{make([]byte, 96), make([]byte, 95), append([]byte{0x80}, make([]byte, 95)...)} {
+		if _, err := SignatureFromBytes(b); !errors.Is(err, ErrInvalidSignature) {
+			t.Errorf("signature %x: err %v, want ErrInvalidSignature", b, err)
+		}
+	}
+	if _, err := SignatureFromBytes(infinitySignature[:]); err != nil {
+		t.Errorf("infinity signature: %v", err)
+	}
+}
+
+// negated returns the secret key r - sk, whose public key is -pk.
+func negated(t *testing.T, sk *SecretKey) *SecretKey {
+	b := sk.Bytes()
+	n := new(big.Int).Sub(curveOrder, new(big.Int).SetBytes(b[:]))
+	neg, err := SecretKeyFromBytes(n.FillBytes(make([]byte, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return neg
+}
+
+func TestAggregation(t *testing.T) {
+	keys, _ := InteropSecretKeys(8)
+	msg := []byte("sync committee block root")
+	pks := make([]*PublicKey, len(keys))
+	sigs := make([]*Signature, len(keys))
+	msgs := make([][]byte, len(keys))
+	distinctSigs := make([]*Signature, len(keys))
+	for i, sk := range keys {
+		pks[i], sigs[i] = sk.PublicKey(), sk.Sign(msg)
+		msgs[i] = binary.LittleEndian.AppendUint64(nil, uint64(i))
+		distinctSigs[i] = sk.Sign(msgs[i])
+	}
+	agg, err := AggregateSignatures(sigs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !FastAggregateVerify(pks, msg, agg) || !EthFastAggregateVerify(pks, msg, agg) {
+		t.Error("FastAggregateVerify rejected a valid aggregate")
+	}
+	if FastAggregateVerify(pks[1:], msg, agg) {
+		t.Error("FastAggregateVerify accepted an aggregate missing a signer")
+	}
+	aggPK, err := AggregatePublicKeys(pks)
+	if err != nil || !Verify(aggPK, msg, agg) {
+		t.Errorf("aggregate key does not verify the aggregate: %v", err)
+	}
+	distinctAgg, _ := AggregateSignatures(distinctSigs)
+	if !AggregateVerify(pks, msgs, distinctAgg) {
+		t.Error("AggregateVerify rejected a valid aggregate")
+	}
+	if AggregateVerify(pks, slices.Concat(msgs[1:], msgs[:1]), distinctAgg) || AggregateVerify(pks[1:], msgs, distinctAgg) {
+		t.Error("AggregateVerify accepted mismatched messages")
+	}
+
+	// Empty inputs.
+	if _, err := AggregateSignatures(nil); !errors.Is(err, ErrEmptyAggregate) {
+		t.Errorf("empty signature aggregate: %v", err)
+	}
+	if _, err := AggregatePublicKeys(nil); !errors.Is(err, ErrEmptyAggregate) {
+		t.Errorf("empty key aggregate: %v", err)
+	}
+	infinity, _ := SignatureFromBytes(infinitySignature[:])
+	if FastAggregateVerify(nil, msg, infinity) || AggregateVerify(nil, nil, infinity) {
+		t.Error("empty key list verified")
+	}
+	if !EthFastAggregateVerify(nil, msg, infinity) {
+		t.Error("eth_fast_aggregate_verify: no keys with the infinity signature must be valid")
+	}
+	if EthFastAggregateVerify(nil, msg, agg) {
+		t.Error("eth_fast_aggregate_verify: no keys with a real signature verified")
+	}
+
+	// Keys that cancel out: the aggregate is the identity, valid as eth_aggregate_pubkeys output, useless to verify.
+	neg := negated(t, keys[0])
+	cancel, err := AggregatePublicKeys([]*PublicKey{pks[0], neg.PublicKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cancel.Bytes() != primitives.BLSPubkey(append([]byte{0xc0}, make([]byte, 47)...)) {
+		t.Errorf("cancelling keys aggregate to %x", cancel.Bytes())
+	}
+	if Verify(cancel, msg, infinity) || FastAggregateVerify([]*PublicKey{pks[0], neg.PublicKey()}, msg, infinity) {
+		t.Error("the identity key verified the identity signature")
+	}
+	raw, err := EthAggregatePubkeys([]primitives.BLSPubkey{pks[0].Bytes(), neg.PublicKey().Bytes()})
+	if err != nil || raw != cancel.Bytes() {
+		t.Errorf("EthAggregatePubkeys = %x, %v", raw, err)
+	}
+	if _, err := EthAggregatePubkeys([]primitives.BLSPubkey{cancel.Bytes()}); !errors.Is(err, ErrInfinityPublicKey) {
+		t.Errorf("EthAggregatePubkeys of the identity: %v", err)
+	}
+}
+
+// signatureSets returns n valid sets with distinct keys and messages.
+func signatureSets(t testing.TB, n int) []SignatureSet {
+	keys, err := InteropSecretKeys(uint64(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := make([]SignatureSet, n)
+	for i, sk := range keys {
+		msg := make([]byte, 32)
+		binary.LittleEndian.PutUint64(msg, uint64(i)*7919)
+		sets[i] = SignatureSet{PublicKey: sk.PublicKey(), Message: msg, Signature: sk.Sign(msg)}
+	}
+	return sets
+}
+
+func TestBatchVerify(t *testing.T) {
+	sets := signatureSets(t, 20)
+	if !BatchVerify(sets) || !BatchVerify(sets[:1]) || !BatchVerify(nil) {
+		t.Fatal("valid batch rejected")
+	}
+	if invalid := FindInvalidSets(sets); invalid != nil {
+		t.Errorf("FindInvalidSets on a valid batch = %v", invalid)
+	}
+
+	for _, bad := range [][]int{{0}, {19}, {3, 4}, {0, 7, 8, 19}} {
+		t.Run(fmt.Sprint(bad), func(t *testing.T) {
+			forged := slices.Clone(sets)
+			for _, i := range bad {
+				forged[i].Message = []byte("not what was signed")
+			}
+			if BatchVerify(forged) {
+				t.Fatal("batch with forged sets verified")
+			}
+			if invalid := FindInvalidSets(forged); !slices.Equal(invalid, bad) {
+				t.Errorf("FindInvalidSets = %v, want %v", invalid, bad)
+			}
+		})
+	}
+
+	// Two sets whose errors cancel in a plain sum: swapping signatures between two sets of the same message keeps
+	// the aggregate equation true, but the random weights catch it.
+	swapped := slices.Clone(sets[:2])
+	swapped[1].Message = swapped[0].Message
+	keys, _ := InteropSecretKeys(2)
+	swapped[0].Signature, swapped[1].Signature = keys[1].Sign(swapped[0].Message), keys[0].Sign(swapped[0].Message)
+	if BatchVerify(swapped) {
+		t.Error("batch with swapped signatures verified")
+	}
+
+	withNil := slices.Clone(sets[:3])
+	withNil[1].Signature = nil
+	if BatchVerify(withNil) || !slices.Equal(FindInvalidSets(withNil), []int{1}) {
+		t.Error("a set without a signature was not reported")
+	}
+}
+
+func TestPublicKeyCache(t *testing.T) {
+	sets := signatureSets(t, 4)
+	cache := NewPublicKeyCache(3)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, set := range sets {
+				pk, err := cache.Get(set.PublicKey.Bytes())
+				if err != nil || !pk.Equal(set.PublicKey) {
+					t.Errorf("Get: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if cache.Len() != 3 {
+		t.Errorf("cache holds %d keys, want its limit 3", cache.Len())
+	}
+	if _, err := cache.Get(primitives.BLSPubkey{}); !errors.Is(err, ErrInvalidPublicKey) {
+		t.Errorf("invalid key: %v", err)
+	}
+}
+
+func TestPublicKeysFromBytes(t *testing.T) {
+	keys, err := InteropSecretKeys(600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]primitives.BLSPubkey, len(keys))
+	for i, sk := range keys {
+		raw[i] = sk.PublicKey().Bytes()
+	}
+	pks, err := PublicKeysFromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pk := range pks {
+		if pk.Bytes() != raw[i] {
+			t.Fatalf("key %d: %x, want %x", i, pk.Bytes(), raw[i])
+		}
+	}
+	raw[517] = primitives.BLSPubkey{0xc0}
+	if _, err := PublicKeysFromBytes(raw); !errors.Is(err, ErrInfinityPublicKey) || !strings.Contains(err.Error(), "517") {
+		t.Errorf("err %v, want ErrInfinityPublicKey naming key 517", err)
+	}
+	if pks, err := PublicKeysFromBytes(nil); err != nil || len(pks) != 0 {
+		t.Errorf("no keys: %v, %v", pks, err)
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	set := signatureSets(b, 1)[0]
+	for b.Loop() {
+		if !Verify(set.PublicKey, set.Message, set.Signature) {
+			b.Fatal("invalid")
+		}
+	}
+}
+
+// BenchmarkVerify64 verifies 64 sets one by one, the baseline of BenchmarkBatchVerify64.
+func BenchmarkVerify64(b *testing.B) {
+	sets := signatureSets(b, 64)
+	for b.Loop() {
+		for _, set := range sets {
+			if !Verify(set.PublicKey, set.Message, set.Signature) {
+				b.Fatal("invalid")
+			}
+		}
+	}
+}
+
+func BenchmarkBatchVerify64(b *testing.B) {
+	sets := signatureSets(b, 64)
+	for b.Loop() {
+		if !BatchVerify(sets) {
+			b.Fatal("invalid")
+		}
+	}
+}
+
+func BenchmarkFindInvalidSets64OneBad(b *testing.B) {
+	sets := signatureSets(b, 64)
+	sets[37].Message = []byte("forged")
+	for b.Loop() {
+		if invalid := FindInvalidSets(sets); len(invalid) != 1 {
+			b.Fatal(invalid)
+		}
+	}
+}
+
+func BenchmarkFastAggregateVerify512(b *testing.B) {
+	keys, err := InteropSecretKeys(512)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := make([]byte, 32)
+	pks := make([]*PublicKey, len(keys))
+	sigs := make([]*Signature, len(keys))
+	for i, sk := range keys {
+		pks[i], sigs[i] = sk.PublicKey(), sk.Sign(msg)
+	}
+	agg, err := AggregateSignatures(sigs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if !FastAggregateVerify(pks, msg, agg) {
+			b.Fatal("invalid")
+		}
+	}
+}
+
+func BenchmarkPublicKeyFromBytes(b *testing.B) {
+	raw := signatureSets(b, 1)[0].PublicKey.Bytes()
+	for b.Loop() {
+		if _, err := PublicKeyFromBytes(raw[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSignatureFromBytes(b *testing.B) {
+	raw := signatureSets(b, 1)[0].Signature.Bytes()
+	for b.Loop() {
+		if _, err := SignatureFromBytes(raw[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	sk, _ := InteropSecretKey(0)
+	msg := make([]byte, 32)
+	for b.Loop() {
+		sk.Sign(msg)
+	}
+}

@@ -1,0 +1,16 @@
+package engineapi
+
+import (
+	"testing"
+	"time"
+)
+
+func TestAnswerStatusCountsRequests(t *testing.T) {
+	started := time.Unix(1_700_000_000, 0)
+	c := newCore(started)
+	for want := uint64(1); want <= 3; want++ {
+		if got := c.answerStatus(); got != (Status{StartedAt: started, Requests: want}) {
+			t.Fatalf("request %d: have %+v, want started %v and %d requests", want, got, started, want)
+		}
+	}
+}

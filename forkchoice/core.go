@@ -1,0 +1,22 @@
+// Package forkchoice keeps the fork-choice store (LMD-GHOST with Casper FFG) and answers which block is the head. Until the issue that implements it lands, its actor
+// only starts, answers StatusRequest and stops.
+package forkchoice
+
+import "time"
+
+// Status is what the forkchoice actor reports about itself.
+type Status struct {
+	StartedAt time.Time // when the answering incarnation started
+	Requests  uint64    // status requests it answered, this one included
+}
+
+// core is the forkchoice actor's state, free of actor code.
+type core struct{ status Status }
+
+func newCore(startedAt time.Time) *core { return &core{status: Status{StartedAt: startedAt}} }
+
+// answerStatus counts a status request and returns the status that answers it.
+func (c *core) answerStatus() Status {
+	c.status.Requests++
+	return c.status
+}

@@ -1,0 +1,66 @@
+package supervisor
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/salamander-client/salamander/actors"
+	"github.com/salamander-client/salamander/blocksync"
+	"github.com/salamander-client/salamander/clock"
+	"github.com/salamander-client/salamander/engineapi"
+	"github.com/salamander-client/salamander/forkchoice"
+	"github.com/salamander-client/salamander/gossip"
+	"github.com/salamander-client/salamander/peers"
+	"github.com/salamander-client/salamander/store"
+	"github.com/salamander-client/salamander/transition"
+)
+
+// nodeTree is Salamander's whole supervision tree. Children start top to bottom, each once the one above it has
+// started, and stop bottom to top:
+//
+//	node                 rest-for-one, 5 restarts / 1m
+//	├── store
+//	├── transition
+//	├── forkchoice
+//	├── engineapi
+//	├── network          rest-for-one, 10 restarts / 1m
+//	│   ├── peers        bounded mailbox, drops newest
+//	│   └── gossip       bounded mailbox, drops oldest
+//	├── blocksync
+//	└── clock
+func nodeTree(opts Options) spec {
+	// node: rest-for-one, because every child depends on those above it and on nothing below. The store is the
+	// one owner of persisted chain data and every other actor rebuilds from it when it starts, so it comes first;
+	// a store restart restarts everything that holds state derived from what it had. Transition and fork choice
+	// come next because everything past them feeds them blocks; the Engine API bridge serves fork choice's
+	// updates; the network and sync feed all of these; the clock comes last so the first tick finds everyone
+	// running. A failure of the network restarts the network, sync and the clock, never the store or fork
+	// choice, so a misbehaving peer cannot make the node forget its chain.
+	return supervise("node", restForOne, nodeLimits,
+		worker("store", func() actor.Actor { return store.NewActor(opts.Store) }),
+		worker("transition", transition.NewActor),
+		worker("forkchoice", forkchoice.NewActor),
+		worker("engineapi", engineapi.NewActor),
+		// network: rest-for-one, because gossip's mesh is built on the connections peers manages. A peers
+		// restart drops those connections, so gossip restarts with it; a gossip failure leaves the peers and
+		// their scores alone.
+		supervise("network", restForOne, networkLimits,
+			worker("peers", peers.NewActor).withMailbox(actors.PeerMailbox()),
+			worker("gossip", gossip.NewActor).withMailbox(actors.GossipMailbox()),
+		),
+		worker("blocksync", blocksync.NewActor),
+		worker("clock", func() actor.Actor { return clock.NewActor(opts.clockConfig()) }),
+	)
+}
+
+var (
+	// nodeLimits: a subsystem that fails five times in a minute, restarts included, will not heal by restarting;
+	// the node then stops with a failure so that systemd restarts the whole process, which also reopens files
+	// and sockets. Back-off from 100ms to 5s keeps a crash loop from spinning.
+	nodeLimits = limits{maxRestarts: 5, within: time.Minute, backoff: 100 * time.Millisecond, maxBackoff: 5 * time.Second}
+	// networkLimits: remote peers make network failures the most frequent and the least harmful, so the network
+	// supervisor absorbs more of them before it asks node to restart it. Its escalation counts as one failure at
+	// node.
+	networkLimits = limits{maxRestarts: 10, within: time.Minute, backoff: 100 * time.Millisecond, maxBackoff: 5 * time.Second}
+)
