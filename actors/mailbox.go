@@ -82,9 +82,6 @@ var _ actor.Mailbox = (*BoundedMailbox)(nil)
 // Dropped returns the number of user messages given up since the mailbox was made.
 func (m *BoundedMailbox) Dropped() uint64 { return m.dropped.Load() }
 
-// Capacity returns the most user messages the mailbox holds.
-func (m *BoundedMailbox) Capacity() int { return len(m.user) }
-
 // UserMessageCount returns the number of user messages waiting.
 func (m *BoundedMailbox) UserMessageCount() int {
 	m.mu.Lock()

@@ -18,7 +18,7 @@ type options struct {
 	props   []actor.PropsOption
 }
 
-// WithLogger sets the logger the actor's logger derives from; the default is slog.Default().
+// WithLogger sets the logger the actor's logger derives from; the default (and for nil) is slog.Default().
 func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) { o.logger = logger }
 }
@@ -50,6 +50,9 @@ func NewProps(name string, producer actor.Producer, opts ...Option) *actor.Props
 	o := options{logger: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
 	}
 	logger := o.logger.With("actor", name)
 

@@ -18,10 +18,13 @@ import (
 	"github.com/salamander-client/salamander/types"
 )
 
-// testSpec is mainnet's config with every fork at genesis, like a devnet.
+// testSpec is the compiled preset's config with every fork at genesis, like a devnet.
 func testSpec(t *testing.T) *params.Spec {
 	t.Helper()
 	cfg := params.MainnetConfig().Clone()
+	if params.PresetName == "minimal" {
+		cfg = params.MinimalConfig().Clone()
+	}
 	cfg.ConfigName = "checkpoint-test"
 	for f := range cfg.Forks {
 		cfg.Forks[f].Epoch = 0
@@ -34,6 +37,12 @@ func testSpec(t *testing.T) *params.Spec {
 }
 
 var testGVR = primitives.Root{0x11, 0x22}
+
+// Slots the tests use, in epochs of the compiled preset.
+var (
+	epoch2 = primitives.Slot(2 * params.SlotsPerEpoch)
+	epoch3 = primitives.Slot(3 * params.SlotsPerEpoch)
+)
 
 // pair is a state and its block, consistent unless a test breaks them.
 type pair struct {
@@ -94,8 +103,8 @@ func TestVerifyAcceptsAlignedAndAdvancedStates(t *testing.T) {
 		name                 string
 		blockSlot, stateSlot primitives.Slot
 	}{
-		{"state at its block's slot", 64, 64},
-		{"state advanced to the epoch start", 61, 64},
+		{"state at its block's slot", epoch2, epoch2},
+		{"state advanced to the epoch start", epoch2 - 3, epoch2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := makePair(t, spec, c.blockSlot, c.stateSlot)
@@ -133,7 +142,7 @@ func TestVerifyNamesTheFailedCheck(t *testing.T) {
 		{"state root", func(p *pair) { p.block.Message.StateRoot = primitives.Root{0xba, 0xd0} }, checkpointsync.Options{},
 			checkpointsync.ErrStateRootMismatch, []string{"state_root 0xbad0", "hash_tree_root(state)"}},
 		{"other block", func(p *pair) { p.block.Message.ProposerIndex = 9 }, checkpointsync.Options{},
-			checkpointsync.ErrBlockRootMismatch, []string{"latest_block_header (slot 64)"}},
+			checkpointsync.ErrBlockRootMismatch, []string{fmt.Sprintf("latest_block_header (slot %d)", epoch2)}},
 		{"fork version", func(p *pair) { p.state.Fork.CurrentVersion = primitives.Version{0x0f, 0, 0, 0} }, checkpointsync.Options{},
 			checkpointsync.ErrWrongFork, []string{"0x0f000000", fmt.Sprintf("%#x", spec.ForkVersion(params.Fulu)), "FULU_FORK_VERSION"}},
 		{"previous fork version", func(p *pair) { p.state.Fork.PreviousVersion = primitives.Version{9, 9, 9, 9} }, checkpointsync.Options{},
@@ -145,7 +154,7 @@ func TestVerifyNamesTheFailedCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := makePair(t, spec, 64, 64)
+			p := makePair(t, spec, epoch2, epoch2)
 			c.mess(&p)
 			stateSSZ, blockSSZ := p.ssz(t)
 			c.opts.Spec = spec
@@ -162,15 +171,15 @@ func TestVerifyNamesTheFailedCheck(t *testing.T) {
 	}
 
 	// A block whose header matches but whose state is another: the state root check fails.
-	p := makePair(t, spec, 64, 64)
+	p := makePair(t, spec, epoch2, epoch2)
 	p.state.Balances = []primitives.Gwei{1}
 	stateSSZ, blockSSZ := p.ssz(t)
 	if _, err := checkpointsync.Verify(stateSSZ, blockSSZ, checkpointsync.Options{Spec: spec}); !errors.Is(err, checkpointsync.ErrStateRootMismatch) {
 		t.Fatalf("other state: %v, want ErrStateRootMismatch", err)
 	}
 	// An advanced state that recorded another root for its block's slot.
-	p = makePair(t, spec, 61, 64)
-	p.state.StateRoots[61] = primitives.Root{0x01}
+	p = makePair(t, spec, epoch2-3, epoch2)
+	p.state.StateRoots[uint64(epoch2-3)%params.SlotsPerHistoricalRoot] = primitives.Root{0x01}
 	stateSSZ, blockSSZ = p.ssz(t)
 	if _, err := checkpointsync.Verify(stateSSZ, blockSSZ, checkpointsync.Options{Spec: spec}); !errors.Is(err, checkpointsync.ErrStateRootMismatch) {
 		t.Fatalf("advanced state with another recorded root: %v, want ErrStateRootMismatch", err)
@@ -185,10 +194,10 @@ func TestVerifyNamesTheFailedCheck(t *testing.T) {
 
 func TestWeakSubjectivityCheckpoint(t *testing.T) {
 	spec := testSpec(t)
-	p := makePair(t, spec, 95, 96) // the state of epoch 3's checkpoint, its block one slot before
+	p := makePair(t, spec, epoch3-1, epoch3) // the state of epoch 3's checkpoint, its block one slot before
 	stateSSZ, blockSSZ := p.ssz(t)
 	ancestor := primitives.Root{0xa0}
-	p.state.BlockRoots[64] = ancestor
+	p.state.BlockRoots[uint64(epoch2)%params.SlotsPerHistoricalRoot] = ancestor
 	olderSSZ, _ := p.ssz(t)
 	for _, c := range []struct {
 		name  string
@@ -211,7 +220,7 @@ func TestWeakSubjectivityCheckpoint(t *testing.T) {
 		})
 	}
 	// Too old: more than SLOTS_PER_HISTORICAL_ROOT behind the state.
-	far := makePair(t, spec, primitives.Slot(params.SlotsPerHistoricalRoot+96), primitives.Slot(params.SlotsPerHistoricalRoot+96))
+	far := makePair(t, spec, primitives.Slot(params.SlotsPerHistoricalRoot)+epoch3, primitives.Slot(params.SlotsPerHistoricalRoot)+epoch3)
 	farState, farBlock := far.ssz(t)
 	ws := store.Checkpoint{Epoch: 1, Root: primitives.Root{1}}
 	_, err := checkpointsync.Verify(farState, farBlock, checkpointsync.Options{Spec: spec, WeakSubjectivity: &ws})
@@ -257,7 +266,7 @@ func (b *beaconAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestFetchAndSync(t *testing.T) {
 	spec := testSpec(t)
-	p := makePair(t, spec, 61, 64)
+	p := makePair(t, spec, epoch2-3, epoch2)
 	stateSSZ, blockSSZ := p.ssz(t)
 	api := &beaconAPI{state: stateSSZ, block: blockSSZ, blockRoot: p.blockRoot, gvr: testGVR, version: "fulu"}
 	srv := httptest.NewServer(api)
@@ -277,7 +286,7 @@ func TestFetchAndSync(t *testing.T) {
 	}
 	defer func() { _ = db.Close() }()
 	res, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: srv.URL}, opts)
-	if err != nil || res.Resumed || res.Anchor.BlockRoot != p.blockRoot || res.Anchor.StateSlot != 64 {
+	if err != nil || res.Resumed || res.Anchor.BlockRoot != p.blockRoot || res.Anchor.StateSlot != epoch2 {
 		t.Fatalf("sync: %+v %v", res, err)
 	}
 	if got, err := db.State(res.Anchor.StateRoot); err != nil || string(got) != string(stateSSZ) {
@@ -323,7 +332,7 @@ func TestFetchAndSync(t *testing.T) {
 
 func TestSyncFromFiles(t *testing.T) {
 	spec := testSpec(t)
-	p := makePair(t, spec, 64, 64)
+	p := makePair(t, spec, epoch2, epoch2)
 	stateSSZ, blockSSZ := p.ssz(t)
 	dir := t.TempDir()
 	statePath, blockPath := filepath.Join(dir, "state.ssz"), filepath.Join(dir, "block.ssz")

@@ -203,10 +203,18 @@ func (s Source) String() string {
 	return s.StatePath + " + " + s.BlockPath
 }
 
+// Target is the store Sync anchors: a *store.DB, or a node's adapter that reads through a store.Reader and sends
+// the anchor to the store actor as a *store.SetAnchor.
+type Target interface {
+	Anchor() (store.Anchor, error)
+	CheckGenesis(gvr primitives.Root, genesisTime uint64) error
+	SetAnchor(store.AnchorInput) error
+}
+
 // Sync anchors db on the checkpoint of src, unless db already holds a chain: then the node resumes from the
 // database and nothing is downloaded, but a checkpoint URL's genesis is still compared with the datadir's
 // (store.ErrWrongNetwork when another network's node is configured).
-func Sync(ctx context.Context, db *store.DB, src Source, opts Options) (Result, error) {
+func Sync(ctx context.Context, db Target, src Source, opts Options) (Result, error) {
 	if anchor, err := db.Anchor(); err == nil {
 		if src.URL != "" {
 			if err := checkRemoteGenesis(ctx, db, src.URL, opts); err != nil {
@@ -242,7 +250,7 @@ func Sync(ctx context.Context, db *store.DB, src Source, opts Options) (Result, 
 }
 
 // checkRemoteGenesis compares the genesis of the Beacon API at baseURL with the datadir's.
-func checkRemoteGenesis(ctx context.Context, db *store.DB, baseURL string, opts Options) error {
+func checkRemoteGenesis(ctx context.Context, db Target, baseURL string, opts Options) error {
 	opts.fill()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()

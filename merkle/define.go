@@ -189,8 +189,24 @@ func defineUintVector[T unsigned](f *Fields, name string, v []T) {
 	f.add(name, &packedValue{typ: vectorType(uintType[T](), uint64(len(v))), pack: func() []byte { return packUints(v) }})
 }
 
-// packUints returns the SSZ serialization of v.
+// packUints returns the SSZ serialization of v. On a little-endian host that is v's own memory, which is viewed
+// rather than copied (a state's balances are 8 MiB).
 func packUints[T unsigned](v []T) []byte {
+	if littleEndian {
+		return viewUints(v)
+	}
+	return encodeUints(v)
+}
+
+// littleEndian reports whether the host stores integers as SSZ serializes them.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+func viewUints[T unsigned](v []T) []byte {
+	size := bits.Len64(uint64(^T(0))) / 8
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*size)
+}
+
+func encodeUints[T unsigned](v []T) []byte {
 	size := bits.Len64(uint64(^T(0))) / 8
 	out := make([]byte, len(v)*size)
 	for i, n := range v {

@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
+	"math/bits"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,9 +21,10 @@ import (
 	"github.com/salamander-client/salamander/sszkit"
 )
 
-// ssz_generic (tests/formats/ssz_generic): each case names its type; a valid case must decode, re-encode to the same
-// bytes and hash to meta.yaml's root, an invalid one must fail to decode. Both of the library's decoders (from bytes
-// and from a stream), both encoders and both hashers (sequential and concurrent) are run and must agree.
+// ssz_generic (tests/formats/ssz_generic): each case names its type; a valid case must decode to the value of
+// value.yaml, re-encode to the same bytes and hash to meta.yaml's root, an invalid one must fail to decode. Both of
+// the library's decoders (from bytes and from a stream), both encoders and both hashers (sequential and concurrent)
+// are run and must agree.
 
 func init() { registry.Handle("ssz_generic", "", sszGeneric) }
 
@@ -63,6 +67,17 @@ func sszGeneric(t *testing.T, c Case) {
 		if root != want {
 			t.Errorf("hash_tree_root %#x, want %#x", root, want)
 		}
+		var expected any
+		if err := c.ReadYAML("value", &expected); err != nil {
+			t.Fatal(err)
+		}
+		normalized, err := normalizeYAML(expected)
+		if err != nil {
+			t.Fatalf("value.yaml: %v", err)
+		}
+		if got := value.yamlValue(); !reflect.DeepEqual(got, normalized) {
+			t.Errorf("decoded value\n%v\nvalue.yaml\n%v", got, normalized)
+		}
 	case "invalid":
 		if errors.Is(typeErr, errIllegalType) {
 			return // the case names a type SSZ forbids (Vector[T, 0], Bitvector[0]): nothing can be decoded as it
@@ -95,6 +110,67 @@ var errIllegalType = errors.New("illegal SSZ type")
 type genericValue interface {
 	encode() ([]byte, error)
 	root() ([32]byte, error)
+	yamlValue() any
+}
+
+// yamlValuer gives a value in the form value.yaml is compared in: numbers as decimal strings, byte lists and bitfields
+// as lowercase 0x-hex strings, lists as []any and containers as map[string]any.
+type yamlValuer interface {
+	yamlValue() any
+}
+
+// normalizeYAML brings a decoded value.yaml into the yamlValuer form.
+func normalizeYAML(v any) (any, error) {
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case int:
+		return strconv.Itoa(v), nil
+	case uint64:
+		return strconv.FormatUint(v, 10), nil
+	case string:
+		if strings.HasPrefix(v, "0x") {
+			return strings.ToLower(v), nil
+		}
+		if _, ok := new(big.Int).SetString(v, 10); !ok {
+			return nil, fmt.Errorf("unexpected string %q", v)
+		}
+		return v, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			n, err := normalizeYAML(item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			n, err := normalizeYAML(item)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unexpected %T %v", v, v)
+}
+
+func decimal[T sszkit.Unsigned](n T) string { return strconv.FormatUint(uint64(n), 10) }
+
+func hexString(b []byte) string { return "0x" + hex.EncodeToString(b) }
+
+// yamlList maps a slice to its yamlValuer form.
+func yamlList[T any](items []T, form func(T) any) []any {
+	out := make([]any, len(items))
+	for i, item := range items {
+		out[i] = form(item)
+	}
+	return out
 }
 
 // genericDecoder decodes bytes as one ssz_generic type.
@@ -113,7 +189,7 @@ func genericType(handler, name string) (genericDecoder, error) {
 	case "boolean":
 		return staticType(func() *fieldBox {
 			var b bool
-			return &fieldBox{size: 1, define: func(c *ssz.Codec) { ssz.DefineBool(c, &b) }}
+			return &fieldBox{size: 1, define: func(c *ssz.Codec) { ssz.DefineBool(c, &b) }, value: func() any { return b }}
 		}), nil
 	case "uints":
 		m := uintName.FindStringSubmatch(name)
@@ -148,7 +224,8 @@ func genericType(handler, name string) (genericDecoder, error) {
 		}
 		return staticType(func() *fieldBox {
 			bits := make([]byte, (n+7)/8)
-			return &fieldBox{size: uint32(len(bits)), define: func(c *ssz.Codec) { sszkit.DefineBitvector(c, bits, n) }}
+			return &fieldBox{size: uint32(len(bits)), define: func(c *ssz.Codec) { sszkit.DefineBitvector(c, bits, n) },
+				value: func() any { return hexString(bits) }}
 		}), nil
 	case "bitlist":
 		m := bitlistName.FindStringSubmatch(name)
@@ -171,22 +248,22 @@ func uintType(bits string) genericDecoder {
 		switch bits {
 		case "8":
 			var n uint8
-			return &fieldBox{size: 1, define: func(c *ssz.Codec) { ssz.DefineUint8(c, &n) }}
+			return &fieldBox{size: 1, define: func(c *ssz.Codec) { ssz.DefineUint8(c, &n) }, value: func() any { return decimal(n) }}
 		case "16":
 			var n uint16
-			return &fieldBox{size: 2, define: func(c *ssz.Codec) { ssz.DefineUint16(c, &n) }}
+			return &fieldBox{size: 2, define: func(c *ssz.Codec) { ssz.DefineUint16(c, &n) }, value: func() any { return decimal(n) }}
 		case "32":
 			var n uint32
-			return &fieldBox{size: 4, define: func(c *ssz.Codec) { ssz.DefineUint32(c, &n) }}
+			return &fieldBox{size: 4, define: func(c *ssz.Codec) { ssz.DefineUint32(c, &n) }, value: func() any { return decimal(n) }}
 		case "64":
 			var n uint64
-			return &fieldBox{size: 8, define: func(c *ssz.Codec) { ssz.DefineUint64(c, &n) }}
+			return &fieldBox{size: 8, define: func(c *ssz.Codec) { ssz.DefineUint64(c, &n) }, value: func() any { return decimal(n) }}
 		case "128":
 			var n sszkit.Uint128
-			return &fieldBox{size: 16, define: func(c *ssz.Codec) { sszkit.DefineUint128(c, &n) }}
+			return &fieldBox{size: 16, define: func(c *ssz.Codec) { sszkit.DefineUint128(c, &n) }, value: func() any { return n.String() }}
 		default:
 			n := new(uint256.Int)
-			return &fieldBox{size: 32, define: func(c *ssz.Codec) { ssz.DefineUint256(c, &n) }}
+			return &fieldBox{size: 32, define: func(c *ssz.Codec) { ssz.DefineUint256(c, &n) }, value: func() any { return n.Dec() }}
 		}
 	})
 }
@@ -196,27 +273,35 @@ func vectorType(elem string, n int) genericDecoder {
 		switch elem {
 		case "bool":
 			v := make([]bool, n)
-			return &fieldBox{size: uint32(n), define: func(c *ssz.Codec) { sszkit.DefineBoolVector(c, v) }}
+			return &fieldBox{size: uint32(n), define: func(c *ssz.Codec) { sszkit.DefineBoolVector(c, v) },
+				value: func() any { return yamlList(v, func(b bool) any { return b }) }}
 		case "uint8":
-			v := make([]uint8, n)
-			return &fieldBox{size: uint32(n), define: func(c *ssz.Codec) { sszkit.DefineUint8Vector(c, v) }}
+			return uintVector(n, sszkit.DefineUint8Vector[uint8])
 		case "uint16":
-			v := make([]uint16, n)
-			return &fieldBox{size: uint32(2 * n), define: func(c *ssz.Codec) { sszkit.DefineUint16Vector(c, v) }}
+			return uintVector(n, sszkit.DefineUint16Vector[uint16])
 		case "uint32":
-			v := make([]uint32, n)
-			return &fieldBox{size: uint32(4 * n), define: func(c *ssz.Codec) { sszkit.DefineUint32Vector(c, v) }}
+			return uintVector(n, sszkit.DefineUint32Vector[uint32])
 		case "uint64":
-			v := make([]uint64, n)
-			return &fieldBox{size: uint32(8 * n), define: func(c *ssz.Codec) { sszkit.DefineUint64Vector(c, v) }}
+			return uintVector(n, sszkit.DefineUint64Vector[uint64])
 		case "uint128":
 			v := make([]sszkit.Uint128, n)
-			return &fieldBox{size: uint32(16 * n), define: func(c *ssz.Codec) { sszkit.DefineUint128Vector(c, v) }}
+			return &fieldBox{size: uint32(16 * n), define: func(c *ssz.Codec) { sszkit.DefineUint128Vector(c, v) },
+				value: func() any { return yamlList(v, func(u sszkit.Uint128) any { return u.String() }) }}
 		default:
 			v := make([]uint256.Int, n)
-			return &fieldBox{size: uint32(32 * n), define: func(c *ssz.Codec) { sszkit.DefineUint256Vector(c, v) }}
+			return &fieldBox{size: uint32(32 * n), define: func(c *ssz.Codec) { sszkit.DefineUint256Vector(c, v) },
+				value: func() any { return yamlList(v, func(u uint256.Int) any { return u.Dec() }) }}
 		}
 	})
+}
+
+func uintVector[T sszkit.Unsigned](n int, define func(*ssz.Codec, []T)) *fieldBox {
+	v := make([]T, n)
+	return &fieldBox{
+		size:   uint32(n * bits.Len64(uint64(^T(0))) / 8),
+		define: func(c *ssz.Codec) { define(c, v) },
+		value:  func() any { return yamlList(v, func(u T) any { return decimal(u) }) },
+	}
 }
 
 // fieldBox is a container of one fixed-size field. Its serialization is the field's and, a one-chunk merkleization
@@ -225,10 +310,12 @@ func vectorType(elem string, n int) genericDecoder {
 type fieldBox struct {
 	size   uint32
 	define func(c *ssz.Codec)
+	value  func() any // the field in yamlValuer form
 }
 
 func (b *fieldBox) SizeSSZ(*ssz.Sizer) uint32 { return b.size }
 func (b *fieldBox) DefineSSZ(c *ssz.Codec)    { b.define(c) }
+func (b *fieldBox) yamlValue() any            { return b.value() }
 
 // bitlistBox is a container whose only field is a Bitlist[limit]: its serialization is a 4-byte offset (always 4)
 // followed by the bitlist's, and its root is the bitlist's.
@@ -243,6 +330,8 @@ func (b *bitlistBox) SizeSSZ(siz *ssz.Sizer, fixed bool) uint32 {
 	}
 	return 4 + ssz.SizeSliceOfBits(siz, b.bits)
 }
+
+func (b *bitlistBox) yamlValue() any { return hexString(b.bits) }
 
 func (b *bitlistBox) DefineSSZ(c *ssz.Codec) {
 	sszkit.DefineBitlistOffset(c, &b.bits, b.limit)
@@ -365,6 +454,8 @@ func (v objectValue) encode() ([]byte, error) {
 	}
 	return buf, nil
 }
+
+func (v objectValue) yamlValue() any { return v.obj.(yamlValuer).yamlValue() }
 
 // root hashes sequentially and concurrently, which must agree.
 func (v objectValue) root() ([32]byte, error) {

@@ -299,3 +299,55 @@ func (s *ProgressiveTestStruct) packD() error {
 	}
 	return nil
 }
+
+// The values in the form value.yaml is compared in (see yamlValuer).
+
+func (s *SingleFieldTestStruct) yamlValue() any { return map[string]any{"A": decimal(s.A)} }
+
+func (s *SmallTestStruct) yamlValue() any {
+	return map[string]any{"A": decimal(s.A), "B": decimal(s.B)}
+}
+
+func (s *FixedTestStruct) yamlValue() any {
+	return map[string]any{"A": decimal(s.A), "B": decimal(s.B), "C": decimal(s.C)}
+}
+
+func (s *VarTestStruct) yamlValue() any {
+	return map[string]any{"A": decimal(s.A), "B": yamlList(s.B, decimalAny[uint16]), "C": decimal(s.C)}
+}
+
+func (s *ComplexTestStruct) yamlValue() any {
+	return map[string]any{
+		"A": decimal(s.A),
+		"B": yamlList(s.B, decimalAny[uint16]),
+		"C": decimal(s.C),
+		"D": hexString(s.D),
+		"E": s.E.yamlValue(),
+		"F": yamlList(s.F[:], (*FixedTestStruct).yamlValue),
+		"G": yamlList(s.G[:], (*VarTestStruct).yamlValue),
+	}
+}
+
+func (s *BitsStruct) yamlValue() any {
+	return map[string]any{"A": hexString(s.A), "B": hexString(s.B[:]), "C": hexString(s.C[:]), "D": hexString(s.D),
+		"E": hexString(s.E[:])}
+}
+
+func (s *ProgressiveBitsStruct) yamlValue() any {
+	return map[string]any{
+		"A": hexString(s.A[:]), "B": hexString(s.B), "C": hexString(s.C), "D": hexString(s.D[:]),
+		"E": hexString(s.E), "F": hexString(s.F), "G": hexString(s.G[:]), "H": hexString(s.H),
+		"I": hexString(s.I), "J": hexString(s.J[:]), "K": hexString(s.K), "L": hexString(s.L),
+	}
+}
+
+func (s *ProgressiveTestStruct) yamlValue() any {
+	return map[string]any{
+		"A": yamlList(s.A, decimalAny[byte]), // a ProgressiveList[byte] is written as numbers, unlike a ByteList
+		"B": yamlList(s.B, decimalAny[uint64]),
+		"C": yamlList(s.C, (*SmallTestStruct).yamlValue),
+		"D": yamlList(s.D, func(inner []*VarTestStruct) any { return yamlList(inner, (*VarTestStruct).yamlValue) }),
+	}
+}
+
+func decimalAny[T sszkit.Unsigned](n T) any { return decimal(n) }

@@ -100,7 +100,7 @@ func (a *Actor) start(ctx actor.Context) {
 	} else {
 		attrs = append(attrs, "chain", "none yet")
 	}
-	ctx.Logger().Info("Opened database", attrs...)
+	ctx.Logger().Info("Started", attrs...)
 }
 
 // afterWrite schedules a prune when finality moved, and fails the actor when the disk failed.

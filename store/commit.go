@@ -294,6 +294,9 @@ func setHead(tx *bbolt.Tx, anchor Anchor, root primitives.Root) (Head, int, erro
 	if err != nil {
 		return Head{}, 0, fmt.Errorf("%w: %w", ErrUnknownBlock, err)
 	}
+	if head.Slot < anchor.BlockSlot {
+		return Head{}, 0, fmt.Errorf("%w: head at slot %d is older than the finalized block %#x at slot %d", ErrConflictsWithFinality, head.Slot, anchor.BlockRoot, anchor.BlockSlot)
+	}
 	canonical := tx.Bucket(bucketCanonical)
 	var branch []BlockSummary
 	cur := head

@@ -46,7 +46,7 @@ func Compact(dataDir string, lockTimeout time.Duration) (CompactResult, error) {
 	}
 	res.SizeBefore = info.Size()
 
-	src, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistMapType})
+	src, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistArrayType})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return res, fmt.Errorf("compact %s: %w (stop the node first)", path, ErrLocked)
@@ -62,7 +62,7 @@ func Compact(dataDir string, lockTimeout time.Duration) (CompactResult, error) {
 	if err := os.Remove(res.TemporaryPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return res, fmt.Errorf("compact: remove stale %s: %w", res.TemporaryPath, classifyOpenError(err))
 	}
-	dst, err := bbolt.Open(res.TemporaryPath, 0o600, &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistMapType, NoSync: true})
+	dst, err := bbolt.Open(res.TemporaryPath, 0o600, &bbolt.Options{Timeout: lockTimeout, FreelistType: bbolt.FreelistArrayType, NoSync: true})
 	if err != nil {
 		return res, fmt.Errorf("compact: create %s: %w", res.TemporaryPath, classifyOpenError(err))
 	}

@@ -81,7 +81,7 @@ func Open(dataDir string, opts Options) (*DB, error) {
 	path := Path(dataDir)
 	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{
 		Timeout:      opts.LockTimeout,
-		FreelistType: bbolt.FreelistMapType,
+		FreelistType: bbolt.FreelistArrayType,
 		NoSync:       opts.NoSync,
 	})
 	if err != nil {
@@ -104,6 +104,17 @@ func Open(dataDir string, opts Options) (*DB, error) {
 
 // initialize creates the buckets of a new file and checks the schema and network of an existing one.
 func (db *DB) initialize(tx *bbolt.Tx) error {
+	if meta := tx.Bucket(bucketMeta); meta == nil || meta.Get(metaSchema) == nil {
+		// A new file is empty; a bbolt file with buckets of its own is some other program's.
+		var foreign []string
+		_ = tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			foreign = append(foreign, string(name))
+			return nil
+		})
+		if len(foreign) > 0 {
+			return fmt.Errorf("%w: not a salamander database (it has buckets %q and no schema record)", ErrCorrupt, foreign)
+		}
+	}
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -145,9 +156,6 @@ func classifyOpenError(err error) error {
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
-
-// Options are the options the DB was opened with, defaults filled in.
-func (db *DB) Options() Options { return db.opts }
 
 // Close detaches the readers and closes the file; it waits for running read transactions.
 func (db *DB) Close() error {
@@ -202,4 +210,30 @@ func epochStartSlot(e primitives.Epoch) primitives.Slot {
 
 func epochOf(s primitives.Slot) primitives.Epoch {
 	return primitives.Epoch(uint64(s) / params.SlotsPerEpoch)
+}
+
+// SpaceStats describe how the file's space is used.
+type SpaceStats struct {
+	FileSize  int64 // bytes on disk; bbolt grows the file in steps (doubling up to 16 MiB, then 16 MiB at a time)
+	HighWater int64 // bytes up to the highest page in use: what the data needs, free pages inside included
+	FreeBytes int64 // bytes of free pages below the high-water mark, reused by later writes
+}
+
+// SpaceStats reports the file's use of space.
+func (db *DB) SpaceStats() (SpaceStats, error) {
+	var st SpaceStats
+	var err error
+	if st.FileSize, err = db.FileSize(); err != nil {
+		return st, err
+	}
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		st.HighWater = tx.Size()
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("space stats: %w", err)
+	}
+	bs := db.bolt.Stats()
+	st.FreeBytes = int64(bs.FreeAlloc)
+	return st, nil
 }

@@ -391,7 +391,7 @@ func TestCompactShrinksAndKeepsEverything(t *testing.T) {
 	importBlocks(t, db, g, params.SlotsPerEpoch)
 }
 
-func TestCompactRefusesForeignFile(t *testing.T) {
+func TestForeignFileRefused(t *testing.T) {
 	dir := t.TempDir()
 	foreign, err := bbolt.Open(store.Path(dir), 0o600, nil)
 	if err != nil {
@@ -403,6 +403,9 @@ func TestCompactRefusesForeignFile(t *testing.T) {
 	_ = foreign.Close()
 	if _, err := store.Compact(dir, time.Second); !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("compact of a foreign bbolt file: %v, want ErrCorrupt", err)
+	}
+	if _, err := store.Open(dir, store.Options{Network: synth.DefaultNetwork}); !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("open of a foreign bbolt file: %v, want ErrCorrupt", err)
 	}
 	if _, err := store.Compact(t.TempDir(), time.Second); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("compact of an empty directory: %v, want ErrNotFound", err)

@@ -149,8 +149,8 @@ func (db *DB) isColdState(tx *bbolt.Tx, slot primitives.Slot, blockRoot primitiv
 	}
 	// The state's block must be the last canonical block at or before the state's slot.
 	c := tx.Bucket(bucketCanonical).Cursor()
-	k, v := c.Seek(slotKey(slot + 1))
-	if k == nil {
+	var v []byte
+	if k, _ := c.Seek(slotKey(slot + 1)); k == nil {
 		_, v = c.Last()
 	} else {
 		_, v = c.Prev()

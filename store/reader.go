@@ -397,7 +397,7 @@ func latestStateOfBlock(tx *bbolt.Tx, blockRoot primitives.Root, maxSlot primiti
 	c := tx.Bucket(bucketStatesByBlock).Cursor()
 	var best StateSummary
 	found := false
-	for k, _ := c.Seek(blockRoot[:]); k != nil && len(k) == 72 && [32]byte(k[:32]) == blockRoot; k, _ = c.Next() {
+	for k, _ := c.Seek(blockRoot[:]); len(k) == 72 && [32]byte(k[:32]) == blockRoot; k, _ = c.Next() {
 		slot, stateRoot := splitSlotRootKey(k[32:])
 		if slot > maxSlot {
 			break

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestRoundTripEveryKind(t *testing.T) {
 
 	// Blocks with post-states, checkpoints, a head: commit and read back each.
 	var batches []*store.Batch
-	for range 3 * params.SlotsPerEpoch {
+	for range 5 * params.SlotsPerEpoch {
 		b := g.Next()
 		if _, err := db.Commit(b); err != nil {
 			t.Fatalf("commit: %v", err)
@@ -284,14 +285,27 @@ func TestReorgMovesCanonicalIndex(t *testing.T) {
 
 // synthBlock is a minimal SignedBeaconBlock blob.
 func synthBlock(slot primitives.Slot, parent primitives.Root) []byte {
+	return synthBlockWithState(slot, parent, primitives.Root{})
+}
+
+func synthBlockWithState(slot primitives.Slot, parent, stateRoot primitives.Root) []byte {
 	b := make([]byte, 184)
 	b[0] = 100
-	for i := range 8 {
-		b[100+i] = byte(uint64(slot) >> (8 * i))
-	}
+	binary.LittleEndian.PutUint64(b[100:], uint64(slot))
 	copy(b[116:], parent[:])
+	copy(b[148:], stateRoot[:])
 	b[180] = 84
 	return b
+}
+
+// synthState is a minimal BeaconState blob: the post-state of the block at headerSlot with parent, at slot.
+func synthState(slot, headerSlot primitives.Slot, parent primitives.Root) []byte {
+	s := make([]byte, 176)
+	binary.LittleEndian.PutUint64(s[40:], uint64(slot))
+	copy(s[52:], synth.DefaultNetwork.FuluForkVersion[:])
+	binary.LittleEndian.PutUint64(s[64:], uint64(headerSlot))
+	copy(s[80:], parent[:])
+	return s
 }
 
 func TestRejectsBadInput(t *testing.T) {
@@ -351,6 +365,19 @@ func TestRejectsBadInput(t *testing.T) {
 	fin = store.Checkpoint{Epoch: 1, Root: genesis.Block.Root}
 	if res, err := db.Commit(&store.Batch{Block: &b1, Head: &b1.Root, Finalized: &fin}); err != nil || !res.FinalityAdvanced {
 		t.Fatalf("finalize genesis at epoch 1: %+v %v", res, err)
+	}
+	// Finality on a block of slot 2, stored with its post-state: the head can no longer go below it.
+	post2 := synthState(2, 2, b1.Root)
+	ssz2 := synthBlockWithState(2, b1.Root, synth.Root(post2))
+	b2 := store.BlockBlob{Root: synth.Root(ssz2), Slot: 2, ParentRoot: b1.Root, SSZ: ssz2}
+	fin = store.Checkpoint{Epoch: 2, Root: b2.Root}
+	res, err := db.Commit(&store.Batch{Block: &b2, Head: &b2.Root, Finalized: &fin,
+		States: []store.StateBlob{{Root: synth.Root(post2), BlockRoot: b2.Root, Slot: 2, SSZ: post2}}})
+	if err != nil || !res.FinalityAdvanced {
+		t.Fatalf("finalize block at slot 2: %+v %v", res, err)
+	}
+	if _, err := db.Commit(&store.Batch{Head: &b1.Root}); !errors.Is(err, store.ErrConflictsWithFinality) {
+		t.Fatalf("head below the finalized block: %v, want ErrConflictsWithFinality", err)
 	}
 	if _, err := db.Commit(&store.Batch{Finalized: &store.Checkpoint{Epoch: 0, Root: genesis.Block.Root}}); !errors.Is(err, store.ErrCheckpointRegression) {
 		t.Fatalf("finality regression: %v, want ErrCheckpointRegression", err)

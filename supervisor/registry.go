@@ -23,7 +23,8 @@ const (
 	StateStopped    State = "stopped" // stopped, or not started yet
 )
 
-// ActorStatus is a read-only view of one actor of the live tree.
+// ActorStatus is a read-only view of one actor of the live tree. Restarts counts the restarts its supervisor
+// applied to it; a child spawned afresh because its own supervisor restarted does not count one.
 type ActorStatus struct {
 	Name          string        `json:"name"`
 	Kind          string        `json:"kind"`               // "supervisor" or "worker"

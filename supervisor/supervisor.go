@@ -32,7 +32,9 @@ type shutdown struct{}
 // child fails, protoactor suspends its mailbox; the strategy suspends the siblings that restart with it, waits
 // for the back-off, then queues them. Under rest-for-one and all-for-one, and for children not yet started at
 // all, a child also waits while an elder sibling waits for its back-off. A restart keeps an actor's PID and
-// mailbox, so nothing sent to it meanwhile is lost. Stopping: see stopNext.
+// mailbox, so nothing sent to it meanwhile is lost. A supervisor's own restart is different: protoactor stops its
+// children and the new incarnation spawns them afresh under the same names (so PIDs stay valid), and a message
+// that reaches such a child while it stops is lost. Stopping: see stopNext.
 type supervisorActor struct {
 	tree  *tree
 	entry *entry

@@ -59,12 +59,12 @@ func (a *Attestation) SizeSSZ(s *ssz.Sizer, fixed bool) uint32 {
 }
 
 func (a *Attestation) DefineSSZ(c *ssz.Codec) {
-	ssz.DefineSliceOfBitsOffset(c, &a.AggregationBits, MaxAttestingIndices)
+	sszkit.DefineBitlistOffset(c, &a.AggregationBits, MaxAttestingIndices)
 	ssz.DefineStaticObject(c, &a.Data)
 	ssz.DefineStaticBytes(c, &a.Signature)
 	sszkit.DefineBitvector(c, a.CommitteeBits[:], params.MaxCommitteesPerSlot)
 
-	ssz.DefineSliceOfBitsContent(c, &a.AggregationBits, MaxAttestingIndices)
+	sszkit.DefineBitlistContent(c, &a.AggregationBits, MaxAttestingIndices)
 }
 
 // IndexedAttestation is the spec's IndexedAttestation (electra, EIP-7549).
@@ -130,12 +130,12 @@ func (a *PendingAttestation) SizeSSZ(s *ssz.Sizer, fixed bool) uint32 {
 }
 
 func (a *PendingAttestation) DefineSSZ(c *ssz.Codec) {
-	ssz.DefineSliceOfBitsOffset(c, &a.AggregationBits, params.MaxValidatorsPerCommittee)
+	sszkit.DefineBitlistOffset(c, &a.AggregationBits, params.MaxValidatorsPerCommittee)
 	ssz.DefineStaticObject(c, &a.Data)
 	ssz.DefineUint64(c, &a.InclusionDelay)
 	ssz.DefineUint64(c, &a.ProposerIndex)
 
-	ssz.DefineSliceOfBitsContent(c, &a.AggregationBits, params.MaxValidatorsPerCommittee)
+	sszkit.DefineBitlistContent(c, &a.AggregationBits, params.MaxValidatorsPerCommittee)
 }
 
 // AggregateAndProof is the spec's AggregateAndProof (electra validator guide).

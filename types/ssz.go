@@ -15,8 +15,10 @@ import (
 // sent a malformed message.
 var ErrInvalidSSZ = errors.New("invalid SSZ encoding")
 
-// ErrUnencodable is wrapped by encoding errors: the object cannot be encoded (a bitlist without its length bit, a
-// destination that is too small, a failing writer).
+// ErrUnencodable is wrapped by encoding errors: the object cannot be encoded (a list over its limit where this
+// package checks one, a failing writer, a panic inside the codec). The codec itself does not validate objects: a list
+// longer than its limit or a bitlist without its length bit encodes to bytes that do not decode, so build bitlists
+// with bitfield.NewBitlist and respect the limits.
 var ErrUnencodable = errors.New("object cannot be SSZ encoded")
 
 // Object is a container of this package: anything with a DefineSSZ and a SizeSSZ.
@@ -60,13 +62,17 @@ func Unmarshal(data []byte, obj Object) (err error) {
 	}
 	defer recoverInto(&err, "unmarshal", obj, ErrInvalidSSZ)
 
+	if p, ok := obj.(decodePreparer); ok {
+		p.prepareDecode(data)
+	}
 	if err := ssz.DecodeFromBytes(data, obj); err != nil {
 		return fmt.Errorf("unmarshal %s: %w: %w", typeName(obj), ErrInvalidSSZ, err)
 	}
 	return nil
 }
 
-// DecodeFrom decodes size bytes read from r into obj. On error the contents of obj are unspecified.
+// DecodeFrom decodes size bytes read from r into obj. On error the contents of obj are unspecified. A failure of r
+// itself is returned as it is, not as ErrInvalidSSZ; a stream that ends early is invalid SSZ.
 func DecodeFrom(r io.Reader, size uint64, obj Object) (err error) {
 	if size > maxObjectSize {
 		return fmt.Errorf("decode %s: %w: %d bytes exceed the SSZ offset range", typeName(obj), ErrInvalidSSZ, size)
@@ -76,10 +82,30 @@ func DecodeFrom(r io.Reader, size uint64, obj Object) (err error) {
 	}
 	defer recoverInto(&err, "decode", obj, ErrInvalidSSZ)
 
-	if err := ssz.DecodeFromStream(r, obj, uint32(size)); err != nil {
+	// Bound the reader: a decode hook that must read past a bad object (the bitlist check) may not eat what follows it.
+	reader := &readErrorRecorder{r: io.LimitReader(r, int64(size))}
+	if err := ssz.DecodeFromStream(reader, obj, uint32(size)); err != nil {
+		if reader.err != nil {
+			return fmt.Errorf("decode %s: read: %w", typeName(obj), reader.err)
+		}
 		return fmt.Errorf("decode %s: %w: %w", typeName(obj), ErrInvalidSSZ, err)
 	}
 	return nil
+}
+
+// readErrorRecorder remembers the first error of its reader other than the end of the stream, to tell a failing
+// reader from bad input.
+type readErrorRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (rec *readErrorRecorder) Read(p []byte) (int, error) {
+	n, err := rec.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && rec.err == nil {
+		rec.err = err
+	}
+	return n, err
 }
 
 // Size returns the length of obj's SSZ encoding.
@@ -98,8 +124,15 @@ func HashTreeRootConcurrent(obj Object) [32]byte {
 	return ssz.HashConcurrent(obj)
 }
 
+// decodePreparer is implemented by containers that can lay out memory for a decode ahead of the codec.
+type decodePreparer interface {
+	prepareDecode(data []byte)
+}
+
 // recoverInto turns a panic inside the SSZ library into an error wrapping sentinel, so that no input can crash the
-// caller. The library validates inputs itself; this is the last line of defence.
+// caller. The library validates inputs itself and fuzzing has found no input that panics it; this is the last line
+// of defence. (A codec that panicked goes back to the library's pool in an undefined state, which is one more reason
+// the library must not panic: report any recovered panic as a bug.)
 func recoverInto(err *error, op string, obj Object, sentinel error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("%s %s: %w: recovered from panic: %v", op, typeName(obj), sentinel, r)

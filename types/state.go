@@ -1,6 +1,7 @@
 package types
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"github.com/karalabe/ssz"
@@ -247,6 +248,36 @@ func (s *BeaconState) DefineSSZ(c *ssz.Codec) {
 // cores.
 func (s *BeaconState) HashTreeRoot() [32]byte {
 	return ssz.HashConcurrent(s)
+}
+
+// validatorsOffsetPosition is where the offset of BeaconState.Validators sits in the encoding; the offset of
+// Balances follows it.
+const validatorsOffsetPosition = 8 + 32 + 8 + ForkSize + BeaconBlockHeaderSize +
+	params.SlotsPerHistoricalRoot*32 + params.SlotsPerHistoricalRoot*32 + 4 +
+	Eth1DataSize + 4 + 8
+
+// prepareDecode is called by Unmarshal before decoding data into s. It gives the validator registry one contiguous
+// slab instead of one allocation per validator (a million of them on mainnet), which the codec then fills in place.
+// The slab is sized from the list's two bounding offsets, which decoding goes on to check in full; on malformed
+// input it is simply not made, and it can never be larger than the input.
+func (s *BeaconState) prepareDecode(data []byte) {
+	if len(data) < beaconStateFixedSize {
+		return
+	}
+	start := binary.LittleEndian.Uint32(data[validatorsOffsetPosition:])
+	end := binary.LittleEndian.Uint32(data[validatorsOffsetPosition+4:])
+	if start > end || uint64(end) > uint64(len(data)) || (end-start)%ValidatorSize != 0 {
+		return
+	}
+	n := int((end - start) / ValidatorSize)
+	if cap(s.Validators) >= n {
+		return // the codec reuses the validators already there
+	}
+	slab := make([]Validator, n)
+	s.Validators = make([]*Validator, n)
+	for i := range s.Validators {
+		s.Validators[i] = &slab[i]
+	}
 }
 
 // participationBytes views a participation list as the byte list it is on the wire: ParticipationFlags is a uint8,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"os/exec"
 	"testing"
 
@@ -227,9 +228,6 @@ func TestDataColumnSidecarsByRootRequest(t *testing.T) {
 }
 
 func TestGeneratedMethodsAreCurrent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go tool")
-	}
 	out, err := exec.Command("go", "run", "gen_methods.go", "-check").CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v: %s", err, out)
@@ -273,6 +271,55 @@ func TestNetworkConstantsMatchConfigs(t *testing.T) {
 			if c.have != c.want {
 				t.Errorf("%s config %s = %d, types uses %d", name, c.key, c.want, c.have)
 			}
+		}
+	}
+}
+
+// failingReader fails after its data, as a dropped connection does.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func TestDecodeFromTellsReaderFailuresFromBadInput(t *testing.T) {
+	encoded := mustMarshal(t, sampleBlock())
+	connReset := errors.New("connection reset")
+
+	err := types.DecodeFrom(&failingReader{data: encoded[:100], err: connReset}, uint64(len(encoded)), new(types.SignedBeaconBlock))
+	if !errors.Is(err, connReset) || errors.Is(err, types.ErrInvalidSSZ) {
+		t.Fatalf("reader failure: %v", err)
+	}
+	err = types.DecodeFrom(bytes.NewReader(encoded[:100]), uint64(len(encoded)), new(types.SignedBeaconBlock))
+	if !errors.Is(err, types.ErrInvalidSSZ) {
+		t.Fatalf("short stream: %v", err)
+	}
+}
+
+// TestLightClientBranchDepths ties the branch vector lengths to the generalized indices they prove:
+// floorlog2(gindex).
+func TestLightClientBranchDepths(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		depth  int
+		gindex uint64
+	}{
+		{"FinalityBranch", types.FinalityBranchDepth, uint64(types.FinalizedRootGindexElectra)},
+		{"CurrentSyncCommitteeBranch", types.CurrentSyncCommitteeBranchDepth, uint64(types.CurrentSyncCommitteeGindexElectra)},
+		{"NextSyncCommitteeBranch", types.NextSyncCommitteeBranchDepth, uint64(types.NextSyncCommitteeGindexElectra)},
+		{"ExecutionBranch", types.ExecutionBranchDepth, uint64(types.ExecutionPayloadGindex)},
+		{"KZGCommitmentsInclusionProof", params.KZGCommitmentsInclusionProofDepth, uint64(types.BlobKZGCommitmentsGindex)},
+	} {
+		if want := bits.Len64(c.gindex) - 1; c.depth != want {
+			t.Errorf("%s: depth %d, floorlog2(%d) = %d", c.name, c.depth, c.gindex, want)
 		}
 	}
 }

@@ -4,6 +4,7 @@
 //	salamander dev [flags]                   run a local devnet on built-in defaults
 //	salamander config check FILE [flags]     check a configuration without starting anything
 //	salamander version                       print the version, commit, Go version and preset
+//	salamander db compact|verify [flags]     offline database maintenance
 package main
 
 import (

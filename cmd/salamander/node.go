@@ -72,6 +72,7 @@ func (a app) runNode(cfg config.Config, clock chainClock, start startFunc) int {
 		GenesisTime:    clock.genesis,
 		SecondsPerSlot: clock.secondsPerSlot,
 		SlotsPerEpoch:  clock.slotsPerEpoch,
+		Store:          storeConfig(cfg),
 	})
 	if err != nil {
 		logger.Error("Cannot start the supervision tree", "err", err)

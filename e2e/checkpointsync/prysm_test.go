@@ -31,6 +31,9 @@ import (
 const finalityEnv = "SALAMANDER_E2E_PRYSM_FINALITY"
 
 func TestCheckpointSyncFromPrysm(t *testing.T) {
+	if params.PresetName != "mainnet" {
+		t.Skipf("Prysm's devnet runs the mainnet preset; this test binary has the %s preset", params.PresetName)
+	}
 	d := startDevnet(t)
 	ctx := context.Background()
 

@@ -64,14 +64,14 @@ func safeMul[T ~uint64](a, b T) (T, error) {
 	return T(lo), nil
 }
 
-// SafeAdd is a + b with the spec's uint64 overflow check.
-func SafeAdd(a, b uint64) (uint64, error) { return safeAdd(a, b) }
+// SafeAdd is a + b with the spec's uint64 overflow check (ErrOverflow).
+func SafeAdd[T ~uint64](a, b T) (T, error) { return safeAdd(a, b) }
 
-// SafeMul is a * b with the spec's uint64 overflow check.
-func SafeMul(a, b uint64) (uint64, error) { return safeMul(a, b) }
+// SafeMul is a * b with the spec's uint64 overflow check (ErrOverflow).
+func SafeMul[T ~uint64](a, b T) (T, error) { return safeMul(a, b) }
 
-// SafeSub is a - b with the spec's uint64 underflow check.
-func SafeSub(a, b uint64) (uint64, error) {
+// SafeSub is a - b with the spec's uint64 underflow check (ErrOverflow).
+func SafeSub[T ~uint64](a, b T) (T, error) {
 	if b > a {
 		return 0, ErrOverflow
 	}

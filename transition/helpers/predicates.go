@@ -60,10 +60,7 @@ func IsValidIndexedAttestation(env *Env, state *types.BeaconState, attestation *
 	if err != nil {
 		return fmt.Errorf("is_valid_indexed_attestation: %w", err)
 	}
-	domain, err := GetDomain(state, params.DomainBeaconAttester, attestation.Data.Target.Epoch)
-	if err != nil {
-		return fmt.Errorf("is_valid_indexed_attestation: %w", err)
-	}
+	domain := GetDomain(state, params.DomainBeaconAttester, attestation.Data.Target.Epoch)
 	signingRoot := params.ComputeSigningRoot(types.HashTreeRoot(attestation.Data), domain)
 	set, err := NewSignatureSet("indexed attestation", publicKey, signingRoot, attestation.Signature)
 	if err != nil {

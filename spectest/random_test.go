@@ -1,0 +1,4 @@
+package spectest
+
+// Random cases have the sanity blocks format (tests/formats/random).
+func init() { registry.Handle("random", "", runBlocks) }
