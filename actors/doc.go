@@ -8,6 +8,7 @@
 //     it fails the actor, so the actor's supervisor restarts it.
 //   - Bounded mailboxes with a drop policy and a drop counter, for actors fed by the network.
 //   - FaultInjector panics, delays or drops any actor's messages, from tests or over HTTP.
+//   - Fatal marks a failure no restart can cure (ErrFatal): supervisors escalate it at once and the node stops.
 //
 // Build every actor's props with NewProps, children of workers included: an actor built otherwise gets
 // protoactor's own logger from ctx.Logger(), escapes fault injection, and fails without a stack.

@@ -136,10 +136,15 @@ type Crash struct {
 }
 
 func (c *Crash) Error() string {
-	if c.Goroutine != "" {
-		return "goroutine " + c.Goroutine + " of " + c.Actor + " panicked: " + valueString(c.Value)
+	// A fatal failure is the actor's deliberate verdict on its resources, not a bug: say so.
+	verb := " panicked: "
+	if IsFatal(c.Value) {
+		verb = " failed: "
 	}
-	return c.Actor + " panicked: " + valueString(c.Value)
+	if c.Goroutine != "" {
+		return "goroutine " + c.Goroutine + " of " + c.Actor + verb + valueString(c.Value)
+	}
+	return c.Actor + verb + valueString(c.Value)
 }
 
 // Unwrap returns the panic value when it is an error, so errors.Is and errors.As see through a crash.

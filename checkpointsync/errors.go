@@ -1,6 +1,10 @@
 package checkpointsync
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/salamander-client/salamander/store"
+)
 
 // Errors of checkpoint sync, one per check; the wrapped message says what was expected and what was found.
 // A datadir or expected genesis of another network gives store.ErrWrongNetwork.
@@ -22,4 +26,31 @@ var (
 	// ErrWeakSubjectivity means the anchor is not on the chain of the weak-subjectivity checkpoint given by the
 	// user, or cannot be checked against it.
 	ErrWeakSubjectivity = errors.New("weak subjectivity checkpoint check failed")
+	// ErrNotGenesis means a genesis state is not at slot 0 or its latest block header is not a genesis block's.
+	ErrNotGenesis = errors.New("not a genesis state")
 )
+
+// FailedCheck names the check err failed, for logs and operators: "state root", "block root", "fork", "network",
+// "weak subjectivity checkpoint", "genesis", "decoding", "size" or "source"; "" when err is none of these.
+func FailedCheck(err error) string {
+	for _, c := range []struct {
+		err  error
+		name string
+	}{
+		{ErrStateRootMismatch, "state root"},
+		{ErrBlockRootMismatch, "block root"},
+		{ErrWrongFork, "fork"},
+		{store.ErrWrongNetwork, "network"},
+		{ErrWeakSubjectivity, "weak subjectivity checkpoint"},
+		{ErrNotGenesis, "genesis"},
+		{ErrDecode, "decoding"},
+		{ErrTooLarge, "size"},
+		{ErrSource, "source"},
+		{ErrNoSource, "source"},
+	} {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return ""
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,6 +39,8 @@ type Options struct {
 	WeakSubjectivity *store.Checkpoint
 	// Client is the HTTP client; nil means a client with Timeout.
 	Client *http.Client
+	// Logger receives a line for each step (download, verification, anchoring); nil logs nothing.
+	Logger *slog.Logger
 	// Timeout bounds each download; zero means DefaultTimeout.
 	Timeout       time.Duration
 	MaxStateBytes int64 // zero means DefaultMaxStateBytes
@@ -50,6 +53,9 @@ func (o *Options) fill() {
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: o.Timeout}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.MaxStateBytes <= 0 {
 		o.MaxStateBytes = DefaultMaxStateBytes
@@ -67,6 +73,8 @@ func Fetch(ctx context.Context, baseURL string, opts Options) (*Anchor, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("%w: checkpoint sync URL %q: want http(s)://host[:port]", ErrSource, baseURL)
 	}
+	opts.Logger.Info("Checkpoint sync: downloading the finalized state", "url", base.Redacted())
+	start := time.Now()
 	stateSSZ, err := getSSZ(ctx, opts, base, "/eth/v2/debug/beacon/states/finalized", opts.MaxStateBytes)
 	if err != nil {
 		return nil, fmt.Errorf("download finalized state: %w", err)
@@ -75,16 +83,35 @@ func Fetch(ctx context.Context, baseURL string, opts Options) (*Anchor, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.Logger.Info("Checkpoint sync: downloading the state's block", "url", base.Redacted(), "state_bytes", len(stateSSZ),
+		"block_root", fmt.Sprintf("%#x", blockRoot), "took", time.Since(start).Round(time.Millisecond))
 	blockSSZ, err := getSSZ(ctx, opts, base, fmt.Sprintf("/eth/v2/beacon/blocks/%#x", blockRoot), opts.MaxBlockBytes)
 	if err != nil {
 		return nil, fmt.Errorf("download block %#x of the finalized state: %w", blockRoot, err)
 	}
-	return Verify(stateSSZ, blockSSZ, opts)
+	return verifyAndLog(stateSSZ, blockSSZ, opts)
+}
+
+// verifyAndLog is Verify, logging the verified anchor.
+func verifyAndLog(stateSSZ, blockSSZ []byte, opts Options) (*Anchor, error) {
+	a, err := Verify(stateSSZ, blockSSZ, opts)
+	if err != nil {
+		return nil, err
+	}
+	attrs := []any{"slot", a.State.Slot, "epoch", a.Epoch(), "state_root", fmt.Sprintf("%#x", a.State.Root),
+		"block_root", fmt.Sprintf("%#x", a.Block.Root), "block_slot", a.Block.Slot,
+		"genesis_validators_root", fmt.Sprintf("%#x", a.GenesisValidatorsRoot)}
+	if ws := opts.WeakSubjectivity; ws != nil {
+		attrs = append(attrs, "weak_subjectivity_checkpoint", fmt.Sprintf("%#x:%d", ws.Root, ws.Epoch))
+	}
+	opts.Logger.Info("Checkpoint sync: verified", attrs...)
+	return a, nil
 }
 
 // Load reads a state and a block from SSZ files and verifies them (see Verify).
 func Load(statePath, blockPath string, opts Options) (*Anchor, error) {
 	opts.fill()
+	opts.Logger.Info("Checkpoint sync: reading the state and block files", "state", statePath, "block", blockPath)
 	stateSSZ, err := readFile(statePath, opts.MaxStateBytes)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint state: %w", err)
@@ -93,7 +120,25 @@ func Load(statePath, blockPath string, opts Options) (*Anchor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint block: %w", err)
 	}
-	return Verify(stateSSZ, blockSSZ, opts)
+	return verifyAndLog(stateSSZ, blockSSZ, opts)
+}
+
+// LoadGenesis reads a genesis state from an SSZ file and makes its anchor (see Genesis).
+func LoadGenesis(path string, opts Options) (*Anchor, error) {
+	opts.fill()
+	opts.Logger.Info("Reading the genesis state", "path", path)
+	stateSSZ, err := readFile(path, opts.MaxStateBytes)
+	if err != nil {
+		return nil, fmt.Errorf("genesis state: %w", err)
+	}
+	a, err := Genesis(stateSSZ, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Logger.Info("Verified the genesis state", "state_root", fmt.Sprintf("%#x", a.State.Root),
+		"block_root", fmt.Sprintf("%#x", a.Block.Root), "genesis_time", a.GenesisTime,
+		"genesis_validators_root", fmt.Sprintf("%#x", a.GenesisValidatorsRoot))
+	return a, nil
 }
 
 func readFile(path string, limit int64) ([]byte, error) {
@@ -186,21 +231,32 @@ type Result struct {
 	Resumed bool
 }
 
-// Source names where Sync takes the checkpoint: a Beacon API URL, or a state file and a block file.
+// Source names where Sync takes the anchor: a Beacon API URL, a state file and a block file, or a genesis state
+// file, in that order of preference.
 type Source struct {
-	URL       string
-	StatePath string
-	BlockPath string
+	URL          string
+	StatePath    string
+	BlockPath    string
+	GenesisState string
 }
+
+// IsZero tells whether s names no source at all.
+func (s Source) IsZero() bool { return s == Source{} }
 
 // ErrNoSource means Sync was called with an empty Source.
 var ErrNoSource = errors.New("no checkpoint source configured")
 
 func (s Source) String() string {
-	if s.URL != "" {
+	switch {
+	case s.URL != "":
+		if u, err := url.Parse(s.URL); err == nil {
+			return u.Redacted() // a URL may carry an API key as its password
+		}
 		return s.URL
+	case s.StatePath != "" || s.BlockPath != "":
+		return s.StatePath + " + " + s.BlockPath
 	}
-	return s.StatePath + " + " + s.BlockPath
+	return s.GenesisState
 }
 
 // Target is the store Sync anchors: a *store.DB, or a node's adapter that reads through a store.Reader and sends
@@ -215,6 +271,7 @@ type Target interface {
 // database and nothing is downloaded, but a checkpoint URL's genesis is still compared with the datadir's
 // (store.ErrWrongNetwork when another network's node is configured).
 func Sync(ctx context.Context, db Target, src Source, opts Options) (Result, error) {
+	opts.fill()
 	if anchor, err := db.Anchor(); err == nil {
 		if src.URL != "" {
 			if err := checkRemoteGenesis(ctx, db, src.URL, opts); err != nil {
@@ -233,18 +290,24 @@ func Sync(ctx context.Context, db Target, src Source, opts Options) (Result, err
 		a, err = Fetch(ctx, src.URL, opts)
 	case src.StatePath != "" && src.BlockPath != "":
 		a, err = Load(src.StatePath, src.BlockPath, opts)
+	case src.GenesisState != "":
+		a, err = LoadGenesis(src.GenesisState, opts)
 	default:
 		return Result{}, ErrNoSource
 	}
+	what := "checkpoint sync from " + src.String()
+	if src.URL == "" && src.StatePath == "" {
+		what = "start from genesis state " + src.GenesisState
+	}
 	if err != nil {
-		return Result{}, fmt.Errorf("checkpoint sync from %s: %w", src, err)
+		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := db.SetAnchor(a.Input()); err != nil {
-		return Result{}, fmt.Errorf("checkpoint sync from %s: %w", src, err)
+		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
 	anchor, err := db.Anchor()
 	if err != nil {
-		return Result{}, fmt.Errorf("checkpoint sync: %w", err)
+		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return Result{Anchor: anchor}, nil
 }

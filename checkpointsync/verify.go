@@ -1,7 +1,7 @@
 // Package checkpointsync starts a node from a recent finalized state instead of genesis: it takes the state and
 // its block from any standard Beacon API (or from files), checks that they belong together, are at the configured
 // chain's Fulu fork and (optionally) on the chain of a weak-subjectivity checkpoint the user trusts, and anchors
-// the store on them.
+// the store on them. A chain that began at Fulu (a devnet) can start from its genesis state the same way.
 package checkpointsync
 
 import (
@@ -109,6 +109,36 @@ func Verify(stateSSZ, blockSSZ []byte, opts Options) (*Anchor, error) {
 		}
 	}
 	return a, nil
+}
+
+// Genesis makes the anchor of a chain from its genesis state: the state and the genesis block the spec derives
+// from it (slot 0, no parent, an empty body, state_root the state's root), whose header the genesis state holds as
+// its latest_block_header. It then checks what Verify checks, so the state must be a Fulu genesis of the
+// configured chain (ErrWrongFork otherwise: FULU_FORK_EPOCH must be 0).
+func Genesis(stateSSZ []byte, opts Options) (*Anchor, error) {
+	var state types.BeaconState
+	if err := types.Unmarshal(stateSSZ, &state); err != nil {
+		return nil, fmt.Errorf("%w: genesis state (%d bytes): %w", ErrDecode, len(stateSSZ), err)
+	}
+	body := &types.BeaconBlockBody{}
+	header := state.LatestBlockHeader
+	switch emptyBody := primitives.Root(types.HashTreeRoot(body)); {
+	case state.Slot != params.GenesisSlot:
+		return nil, fmt.Errorf("%w: state at slot %d, want %d", ErrNotGenesis, state.Slot, params.GenesisSlot)
+	case header.Slot != params.GenesisSlot || header.ProposerIndex != 0 || header.ParentRoot != (primitives.Root{}) || header.BodyRoot != emptyBody:
+		return nil, fmt.Errorf("%w: latest_block_header (slot %d, proposer %d, parent %#x, body_root %#x) is not the genesis block's (slot 0, proposer 0, no parent, body_root %#x)",
+			ErrNotGenesis, header.Slot, header.ProposerIndex, header.ParentRoot, header.BodyRoot, emptyBody)
+	}
+	block := &types.SignedBeaconBlock{Message: &types.BeaconBlock{
+		Slot:      params.GenesisSlot,
+		StateRoot: types.HashTreeRootConcurrent(&state),
+		Body:      body,
+	}}
+	blockSSZ, err := types.Marshal(block)
+	if err != nil {
+		return nil, fmt.Errorf("genesis block: %w", err)
+	}
+	return Verify(stateSSZ, blockSSZ, opts)
 }
 
 // checkWeakSubjectivity checks that the anchor is on the chain of the checkpoint ws: either the anchor block is

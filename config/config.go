@@ -15,7 +15,9 @@ import (
 // Config is the node's configuration. It is built once in main by Load and passed down by value; nothing
 // modifies it afterwards.
 type Config struct {
-	Node  NodeConfig
+	Node NodeConfig
+	// Chain is the chain the node follows, resolved from node.network and node.chain_config.
+	Chain Chain
 	Log   LogConfig
 	P2P   P2PConfig
 	API   APIConfig
@@ -29,6 +31,10 @@ type NodeConfig struct {
 	// DataDir is an absolute, cleaned path; main creates it at start-up.
 	DataDir string
 	Network Network
+	// ChainConfig is the absolute path of the chain's config.yaml, or "" for the network's built-in config.
+	ChainConfig string
+	// GenesisState is the absolute path of the chain's genesis state (SSZ), or "" for none.
+	GenesisState string
 }
 
 // LogConfig is the [log] section.

@@ -74,6 +74,24 @@ func coreOptions() []option {
 			},
 		},
 		{
+			key: "node.chain_config", flag: "chain-config", kind: kindString, def: "",
+			usage: `the chain's config.yaml (consensus-specs format); "" for the built-in config of the network`,
+			set: func(c *Config, raw any) error {
+				p, err := optionalPath(raw)
+				c.Node.ChainConfig = p
+				return err
+			},
+		},
+		{
+			key: "node.genesis_state", flag: "genesis-state", kind: kindString, def: "",
+			usage: `SSZ file of the chain's Fulu genesis BeaconState, to start an empty database from when no checkpoint sync is set; "" for none`,
+			set: func(c *Config, raw any) error {
+				p, err := optionalPath(raw)
+				c.Node.GenesisState = p
+				return err
+			},
+		},
+		{
 			key: "log.level", flag: "log-level", kind: kindString, def: "info",
 			usage: "minimum level logged: " + strings.Join(logging.LevelNames(), ", "),
 			set: func(c *Config, raw any) error {

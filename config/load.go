@@ -97,6 +97,13 @@ func Load(src Sources) (Config, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
 	}
+	// The chain config is read once every key is known good: it depends on node.network, and a file that
+	// config check passes must be one the node can start with.
+	chain, err := resolveChain(cfg.Node)
+	if err != nil {
+		return Config{}, &ValueError{Source: origin["node.chain_config"], Key: "node.chain_config", Value: cfg.Node.ChainConfig, Reason: err}
+	}
+	cfg.Chain = chain
 	return cfg, nil
 }
 

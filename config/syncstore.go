@@ -111,7 +111,7 @@ func syncStoreOptions() []option {
 	}
 }
 
-// checkSync reports [sync] keys that rule each other out.
+// checkSync reports [sync] keys, and node.genesis_state, that rule each other out.
 func checkSync(c *Config, origin map[string]string) []error {
 	s := c.Sync
 	var errs []error
@@ -126,6 +126,11 @@ func checkSync(c *Config, origin map[string]string) []error {
 	if s.CheckpointSyncURL != "" && s.CheckpointState != "" {
 		errs = append(errs, &ValueError{Source: origin["sync.checkpoint_sync_url"], Key: "sync.checkpoint_sync_url", Value: s.CheckpointSyncURL,
 			Reason: fmt.Errorf("%w: checkpoint_state and checkpoint_block are set too: choose a URL or files", ErrConflict)})
+	}
+	// An empty database starts from one state: silently preferring one of two would hide a mistake.
+	if g := c.Node.GenesisState; g != "" && (s.CheckpointSyncURL != "" || s.CheckpointState != "") {
+		errs = append(errs, &ValueError{Source: origin["node.genesis_state"], Key: "node.genesis_state", Value: g,
+			Reason: fmt.Errorf("%w: checkpoint sync ([sync]) is set too: a node starts from genesis or from a checkpoint", ErrConflict)})
 	}
 	return errs
 }

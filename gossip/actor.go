@@ -1,25 +1,190 @@
 package gossip
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/salamander-client/salamander/actors"
+	"github.com/salamander-client/salamander/crypto/bls"
+	"github.com/salamander-client/salamander/params"
+	"github.com/salamander-client/salamander/primitives"
 )
 
-// Actor is the gossip actor. Build its props with actors.NewProps, which gives it its logger.
-type Actor struct{ core *core }
+// Batching of signature checks: a batch is verified once it holds BatchSize messages' signatures or BatchDelay
+// after its first, whichever comes first. A few milliseconds cost nothing against a 6 s slot and let bursts of
+// attestations share one multi-pairing.
+const (
+	BatchSize     = 64
+	BatchDelay    = 5 * time.Millisecond
+	ChainDeadline = 250 * time.Millisecond
+)
 
-// NewActor returns a gossip actor; its state is made when it starts.
-func NewActor() actor.Actor { return &Actor{} }
+// Config configures the gossip actor.
+type Config struct {
+	Spec    *params.Spec // nil: the network is off and every message is ignored
+	Genesis time.Time
+	// Pubkeys resolves signers for the signature checks; nil checks only signatures that carry their key.
+	Pubkeys Pubkeys
+	// ChainPID is the actor that does the stateful checks (ChainValidate); nil: every message that passes the
+	// stateless checks is ignored.
+	ChainPID *actor.PID
+	Now      func() time.Time // nil: time.Now
+}
+
+// Actor is the gossip actor. Build its props with actors.NewProps, which gives it its logger.
+type Actor struct {
+	cfg       Config
+	core      *core
+	validator *Validator
+	gvr       primitives.Root
+
+	batch      []*pending
+	batchTimer *time.Timer
+	batchGen   uint64
+}
+
+type pending struct {
+	checked Checked
+	replyTo *actor.PID
+}
+
+// NewActor returns a gossip actor for cfg; its state is made when it starts.
+func NewActor(cfg Config) actor.Actor { return &Actor{cfg: cfg} }
+
+type flushBatch struct{ gen uint64 }
+
+type batchVerified struct {
+	items   []*pending
+	invalid map[int]bool // indices of items with an invalid signature
+}
+
+func (a *Actor) now() time.Time {
+	if a.cfg.Now != nil {
+		return a.cfg.Now()
+	}
+	return time.Now()
+}
 
 func (a *Actor) Receive(ctx actor.Context) {
-	switch ctx.Message().(type) {
+	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.core = newCore(time.Now())
 		ctx.Logger().Info("Started")
 	case *StatusRequest:
 		ctx.Respond(&StatusResponse{Status: a.core.answerStatus()})
+	case *Validate:
+		a.validate(ctx, msg)
+	case *flushBatch:
+		if msg.gen == a.batchGen {
+			a.flush(ctx)
+		}
+	case *batchVerified:
+		a.core.status.Batches++
+		for i, p := range msg.items {
+			a.core.status.BatchedSignatures += uint64(len(p.checked.Sets))
+			result, err := a.validator.Finish(&p.checked, !msg.invalid[i], a.now())
+			a.conclude(ctx, p, result, err)
+		}
+	case *actor.Stopping, *actor.Restarting:
+		if a.batchTimer != nil {
+			a.batchTimer.Stop()
+		}
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
+	}
+}
+
+func (a *Actor) validate(ctx actor.Context, msg *Validate) {
+	if a.cfg.Spec == nil {
+		ctx.Respond(&Verdict{Result: Ignore, Err: errors.New("network is not configured")})
+		return
+	}
+	if a.validator == nil || a.gvr != msg.GVR {
+		a.validator = NewValidator(a.cfg.Spec, msg.GVR, a.cfg.Genesis, a.cfg.Pubkeys)
+		a.gvr = msg.GVR
+	}
+	checked := a.validator.Check(msg.Topic, msg.Data, msg.Digest, a.now())
+	p := &pending{checked: checked, replyTo: ctx.Sender()}
+	if checked.Decided || len(checked.Sets) == 0 {
+		result, err := a.validator.Finish(&p.checked, true, a.now())
+		a.conclude(ctx, p, result, err)
+		return
+	}
+	a.batch = append(a.batch, p)
+	if len(a.batch) >= BatchSize {
+		a.flush(ctx)
+		return
+	}
+	if len(a.batch) == 1 {
+		a.batchGen++
+		gen, self, system := a.batchGen, ctx.Self(), ctx.ActorSystem()
+		a.batchTimer = time.AfterFunc(BatchDelay, func() { system.Root.Send(self, &flushBatch{gen: gen}) })
+	}
+}
+
+// flush verifies the batch on a goroutine: the pairings take milliseconds the mailbox should not wait for.
+func (a *Actor) flush(ctx actor.Context) {
+	items := a.batch
+	a.batch = nil
+	a.batchGen++
+	if a.batchTimer != nil {
+		a.batchTimer.Stop()
+	}
+	if len(items) == 0 {
+		return
+	}
+	self, system := ctx.Self(), ctx.ActorSystem()
+	actors.Go(ctx, "verify signature batch", func(context.Context) {
+		system.Root.Send(self, &batchVerified{items: items, invalid: verifyBatch(items)})
+	})
+}
+
+// verifyBatch checks every item's signatures in one batch and, if that fails, finds the items at fault.
+func verifyBatch(items []*pending) map[int]bool {
+	var sets []bls.SignatureSet
+	owner := []int{}
+	for i, p := range items {
+		for _, s := range p.checked.Sets {
+			sets = append(sets, s)
+			owner = append(owner, i)
+		}
+	}
+	invalid := map[int]bool{}
+	for _, j := range bls.FindInvalidSets(sets) {
+		invalid[owner[j]] = true
+	}
+	return invalid
+}
+
+// conclude settles a message: a stateless Reject or Ignore is final; a pass goes to the chain actors, whose
+// silence means Ignore.
+func (a *Actor) conclude(ctx actor.Context, p *pending, result Result, err error) {
+	kind := p.checked.Topic.Kind
+	if result != Accept {
+		a.reply(ctx, p.replyTo, kind, result, err)
+		return
+	}
+	if a.cfg.ChainPID == nil {
+		a.reply(ctx, p.replyTo, kind, Ignore, ErrNeedsChain)
+		return
+	}
+	req := &ChainValidate{Kind: kind, Topic: p.checked.Topic.String(), Subnet: p.checked.Topic.Subnet, SSZ: p.checked.SSZ}
+	actors.Request(ctx, a.cfg.ChainPID, req, ChainDeadline, func(v *ChainVerdict, err error) {
+		if err != nil {
+			a.reply(ctx, p.replyTo, kind, Ignore, fmt.Errorf("%w: %w", ErrNeedsChain, err))
+			return
+		}
+		a.reply(ctx, p.replyTo, kind, v.Result, v.Err)
+	})
+}
+
+func (a *Actor) reply(ctx actor.Context, to *actor.PID, kind Kind, result Result, err error) {
+	a.core.count(kind, result)
+	if to != nil {
+		ctx.Send(to, &Verdict{Result: result, Err: err})
 	}
 }

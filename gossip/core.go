@@ -1,5 +1,7 @@
-// Package gossip runs the node's gossipsub topics: subscriptions, message validation results and publishing. Until the issue that implements it lands, its actor
-// only starts, answers StatusRequest and stops.
+// Package gossip is the node's gossipsub domain: the Fulu topics and their message-id, the router run on the libp2p
+// host (router.go; the peers actor owns it, since it dies with the host), and the gossip actor, which validates
+// every received message before gossipsub may forward it: the stateless checks here (decoding, sizes, slot windows,
+// duplicates, signatures whose keys are known, batched), the stateful ones by asking the chain actors.
 package gossip
 
 import "time"
@@ -8,15 +10,33 @@ import "time"
 type Status struct {
 	StartedAt time.Time // when the answering incarnation started
 	Requests  uint64    // status requests it answered, this one included
+	// Verdicts counts the messages validated by this incarnation, by kind and result.
+	Verdicts map[Kind][3]uint64
+	// Batches and BatchedSignatures count the signature batches verified and the signatures in them.
+	Batches, BatchedSignatures uint64
 }
 
 // core is the gossip actor's state, free of actor code.
 type core struct{ status Status }
 
-func newCore(startedAt time.Time) *core { return &core{status: Status{StartedAt: startedAt}} }
+func newCore(startedAt time.Time) *core {
+	return &core{status: Status{StartedAt: startedAt, Verdicts: map[Kind][3]uint64{}}}
+}
 
-// answerStatus counts a status request and returns the status that answers it.
+// answerStatus counts a status request and returns a copy of the status that answers it.
 func (c *core) answerStatus() Status {
 	c.status.Requests++
-	return c.status
+	s := c.status
+	s.Verdicts = make(map[Kind][3]uint64, len(c.status.Verdicts))
+	for k, v := range c.status.Verdicts {
+		s.Verdicts[k] = v
+	}
+	return s
+}
+
+// count records a verdict.
+func (c *core) count(k Kind, r Result) {
+	v := c.status.Verdicts[k]
+	v[r]++
+	c.status.Verdicts[k] = v
 }

@@ -8,9 +8,11 @@ import (
 func TestAnswerStatusCountsRequests(t *testing.T) {
 	started := time.Unix(1_700_000_000, 0)
 	c := newCore(started)
+	c.count(BeaconBlock, Reject)
 	for want := uint64(1); want <= 3; want++ {
-		if got := c.answerStatus(); got != (Status{StartedAt: started, Requests: want}) {
-			t.Fatalf("request %d: have %+v, want started %v and %d requests", want, got, started, want)
+		got := c.answerStatus()
+		if got.StartedAt != started || got.Requests != want || got.Verdicts[BeaconBlock][Reject] != 1 {
+			t.Fatalf("request %d: have %+v", want, got)
 		}
 	}
 }

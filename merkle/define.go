@@ -138,6 +138,11 @@ func DefineSliceOfBitsOffset(f *Fields, name string, list *bitfield.Bitlist, max
 	}})
 }
 
+// DefineBitlistOffset is the twin of sszkit.DefineBitlistOffset: Bitlist[maxBits]; nil is the empty bitlist.
+func DefineBitlistOffset(f *Fields, name string, list *bitfield.Bitlist, maxBits uint64) {
+	DefineSliceOfBitsOffset(f, name, list, maxBits)
+}
+
 // DefineSliceOfUint64sOffset is the twin of ssz.DefineSliceOfUint64sOffset: List[uint64, maxItems].
 func DefineSliceOfUint64sOffset[T ~uint64](f *Fields, name string, ns *[]T, maxItems uint64) {
 	typ := listType(typeUint64, maxItems)

@@ -37,6 +37,7 @@ func (s *small) DefineTree(f *merkle.Fields) {
 const (
 	dataLimit  = 70
 	bitsLimit  = 300
+	bits2Limit = 20
 	numsLimit  = 10
 	keysLimit  = 6
 	txsLimit   = 4
@@ -68,14 +69,16 @@ type inner struct {
 	Small  *small
 	Smalls []*small
 	Blob   [40]byte
+	Bits2  bitfield.Bitlist
 }
 
 func (n *inner) SizeSSZ(s *ssz.Sizer, fixed bool) uint32 {
-	size := uint32(1 + 1 + 2 + 4 + 8 + 32 + 20 + 48 + 96 + 256 + 4 + 4 + 1 + 64 + 4 + 40 + 160 + 4 + 4 + 40 + 4 + 40)
+	size := uint32(1 + 1 + 2 + 4 + 8 + 32 + 20 + 48 + 96 + 256 + 4 + 4 + 1 + 64 + 4 + 40 + 160 + 4 + 4 + 40 + 4 + 40 + 4)
 	if fixed {
 		return size
 	}
-	return size + ssz.SizeDynamicBytes(s, n.Data) + ssz.SizeSliceOfBits(s, n.Bits) + ssz.SizeSliceOfUint64s(s, n.Nums) +
+	return size + ssz.SizeDynamicBytes(s, n.Data) + ssz.SizeSliceOfBits(s, n.Bits) + ssz.SizeSliceOfBits(s, n.Bits2) +
+		ssz.SizeSliceOfUint64s(s, n.Nums) +
 		ssz.SizeSliceOfStaticBytes(s, n.Keys) + ssz.SizeSliceOfDynamicBytes(s, n.Txs) + ssz.SizeSliceOfStaticObjects(s, n.Smalls)
 }
 
@@ -102,6 +105,7 @@ func (n *inner) DefineSSZ(c *ssz.Codec) {
 	ssz.DefineStaticObject(c, &n.Small)
 	ssz.DefineSliceOfStaticObjectsOffset(c, &n.Smalls, smallLimit)
 	sszkit.DefineByteVector(c, n.Blob[:])
+	sszkit.DefineBitlistOffset(c, &n.Bits2, bits2Limit)
 
 	ssz.DefineDynamicBytesContent(c, &n.Data, dataLimit)
 	ssz.DefineSliceOfBitsContent(c, &n.Bits, bitsLimit)
@@ -109,6 +113,7 @@ func (n *inner) DefineSSZ(c *ssz.Codec) {
 	ssz.DefineSliceOfStaticBytesContent(c, &n.Keys, keysLimit)
 	ssz.DefineSliceOfDynamicBytesContent(c, &n.Txs, txsLimit, txLimit)
 	ssz.DefineSliceOfStaticObjectsContent(c, &n.Smalls, smallLimit)
+	sszkit.DefineBitlistContent(c, &n.Bits2, bits2Limit)
 }
 
 func (n *inner) DefineTree(f *merkle.Fields) {
@@ -134,6 +139,7 @@ func (n *inner) DefineTree(f *merkle.Fields) {
 	merkle.DefineStaticObject(f, "small", &n.Small)
 	merkle.DefineSliceOfStaticObjectsOffset(f, "smalls", &n.Smalls, smallLimit)
 	merkle.DefineByteVector(f, "blob", n.Blob[:])
+	merkle.DefineBitlistOffset(f, "bits2", &n.Bits2, bits2Limit)
 }
 
 // single has one field, so its root is that field's root and its generalized indices are its field's.
@@ -227,6 +233,10 @@ func randomInner(rng *rand.Rand) *inner {
 	n.Bits = bitfield.NewBitlist(uint64(rng.IntN(bitsLimit + 1)))
 	for i := range n.Bits.Len() {
 		n.Bits.SetBitAt(i, rng.IntN(2) == 1)
+	}
+	n.Bits2 = bitfield.NewBitlist(uint64(rng.IntN(bits2Limit + 1)))
+	for i := range n.Bits2.Len() {
+		n.Bits2.SetBitAt(i, rng.IntN(2) == 1)
 	}
 	for range rng.IntN(numsLimit + 1) {
 		n.Nums = append(n.Nums, rng.Uint64())
@@ -357,13 +367,18 @@ func refUint64s(ns []uint64) []byte {
 
 func refSmall(s *small) refTree { return refContainer(refUint(s.A, 8), refChunk(s.B[:]...)) }
 
-func refInner(n *inner) refTree {
-	bits := make([]byte, (n.Bits.Len()+7)/8)
-	for i := range n.Bits.Len() {
-		if n.Bits.BitAt(i) {
+// refBitlist is the reference tree of a Bitlist[limit].
+func refBitlist(b bitfield.Bitlist, limit uint64) refTree {
+	bits := make([]byte, (b.Len()+7)/8)
+	for i := range b.Len() {
+		if b.BitAt(i) {
 			bits[i/8] |= 1 << (i % 8)
 		}
 	}
+	return refMixIn(refMerkleize(refPack(bits), nil, (limit+255)/256), b.Len())
+}
+
+func refInner(n *inner) refTree {
 	var roots, keys, txs, smalls []refTree
 	for i := range n.Roots {
 		roots = append(roots, refChunk(n.Roots[i][:]...))
@@ -388,7 +403,7 @@ func refInner(n *inner) refTree {
 		refUint(n.U64, 8), refChunk(big[:]...),
 		refBytes(n.Addr[:]), refBytes(n.Key[:]), refBytes(n.Sig[:]), refBytes(n.Bloom[:]),
 		refByteList(n.Data, dataLimit),
-		refMixIn(refMerkleize(refPack(bits), nil, (bitsLimit+255)/256), n.Bits.Len()),
+		refBitlist(n.Bits, bitsLimit),
 		refChunk(n.JBits[0]),
 		refBytes(n.Wide[:]),
 		refMixIn(refMerkleize(refPack(refUint64s(n.Nums)), nil, (numsLimit*8+31)/32), uint64(len(n.Nums))),
@@ -399,6 +414,7 @@ func refInner(n *inner) refTree {
 		refSmall(n.Small),
 		refComposite(smalls, smallLimit, true),
 		refBytes(n.Blob[:]),
+		refBitlist(n.Bits2, bits2Limit),
 	)
 }
 
@@ -533,7 +549,7 @@ func TestGetGeneralizedIndex(t *testing.T) {
 		{[]merkle.PathElement{merkle.Field("inner")}, 8},
 		{[]merkle.PathElement{merkle.Index(3)}, 11},
 		{[]merkle.PathElement{merkle.Field("tail")}, 11},
-		// inner has 22 fields: depth 5. Its u64 is field 4.
+		// inner has 23 fields: depth 5. Its u64 is field 4.
 		{[]merkle.PathElement{merkle.Field("inner"), merkle.Field("u64")}, 8<<5 + 4},
 		// data: ByteList[70] is 3 chunks padded to 4 beside its length.
 		{[]merkle.PathElement{merkle.Field("inner"), merkle.Field("data"), merkle.Len}, (8<<5+10)*2 + 1},

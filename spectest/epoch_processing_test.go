@@ -20,18 +20,20 @@ var epochSteps = map[string]func(env *helpers.Env, state *types.BeaconState) err
 	"justification_and_finalization": withSummary(epoch.ProcessJustificationAndFinalization),
 	"inactivity_updates":             withSummary(epoch.ProcessInactivityUpdates),
 	"rewards_and_penalties":          withSummary(epoch.ProcessRewardsAndPenalties),
-	"registry_updates":               epoch.ProcessRegistryUpdates,
-	"slashings":                      epoch.ProcessSlashings,
+	"registry_updates":               withSummary(epoch.ProcessRegistryUpdates),
+	"slashings":                      withSummary(epoch.ProcessSlashings),
 	"eth1_data_reset":                stateOnly(epoch.ProcessEth1DataReset),
 	"pending_deposits":               epoch.ProcessPendingDeposits,
 	"pending_consolidations":         func(_ *helpers.Env, s *types.BeaconState) error { return epoch.ProcessPendingConsolidations(s) },
-	"effective_balance_updates":      func(_ *helpers.Env, s *types.BeaconState) error { return epoch.ProcessEffectiveBalanceUpdates(s) },
-	"slashings_reset":                stateOnly(epoch.ProcessSlashingsReset),
-	"randao_mixes_reset":             stateOnly(epoch.ProcessRandaoMixesReset),
-	"historical_summaries_update":    func(_ *helpers.Env, s *types.BeaconState) error { return epoch.ProcessHistoricalSummariesUpdate(s) },
-	"participation_flag_updates":     stateOnly(epoch.ProcessParticipationFlagUpdates),
-	"sync_committee_updates":         epoch.ProcessSyncCommitteeUpdates,
-	"proposer_lookahead":             epoch.ProcessProposerLookahead,
+	"effective_balance_updates": withSummary(func(_ *helpers.Env, s *types.BeaconState, summary *epoch.Summary) error {
+		return epoch.ProcessEffectiveBalanceUpdates(s, summary)
+	}),
+	"slashings_reset":             stateOnly(epoch.ProcessSlashingsReset),
+	"randao_mixes_reset":          stateOnly(epoch.ProcessRandaoMixesReset),
+	"historical_summaries_update": func(_ *helpers.Env, s *types.BeaconState) error { return epoch.ProcessHistoricalSummariesUpdate(s) },
+	"participation_flag_updates":  stateOnly(epoch.ProcessParticipationFlagUpdates),
+	"sync_committee_updates":      epoch.ProcessSyncCommitteeUpdates,
+	"proposer_lookahead":          withSummary(epoch.ProcessProposerLookahead),
 }
 
 func withSummary(step func(*helpers.Env, *types.BeaconState, *epoch.Summary) error) func(*helpers.Env, *types.BeaconState) error {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/salamander-client/salamander/actors"
 )
 
 // Actor is the store actor: the one owner of the database. Build its props with actors.NewProps.
@@ -17,10 +19,11 @@ import (
 // with the error and changes nothing. A disk failure (a full disk, an I/O error, a file made read-only) is
 // answered too, and then the actor fails with a *DiskFailure: bbolt makes no promise for the transaction after a
 // failed commit, so the database is already closed and no later write can build on it. The file stays
-// consistent (bbolt writes its meta page last), so the supervisor may restart the actor, which reopens it, or
-// stop the node; a failure to open (locked by another process, a read-only directory, another network's data
-// directory) fails the actor in Started the same way. Match the reason with errors.Is(reason, ErrDiskFailure),
-// ErrLocked, ErrNotWritable, ErrWrongNetwork.
+// consistent (bbolt writes its meta page last). A failure to open (locked by another process, a read-only
+// directory, another network's data directory) fails the actor in Started the same way. A DiskFailure is fatal
+// (it matches actors.ErrFatal): a restart would meet the same disk, so the supervisors stop the node at once and
+// its operator fixes the cause. Match the reason with errors.Is(reason, ErrDiskFailure), ErrLocked,
+// ErrNotWritable, ErrWrongNetwork.
 type Actor struct {
 	cfg Config
 	svc *service
@@ -36,6 +39,9 @@ func (f *DiskFailure) Error() string { return fmt.Sprintf("store %s: %v", f.Op, 
 
 // Unwrap returns the cause, which matches the store's sentinels.
 func (f *DiskFailure) Unwrap() error { return f.Err }
+
+// Is makes every DiskFailure match actors.ErrFatal: supervisors stop the node instead of restarting the store.
+func (f *DiskFailure) Is(target error) bool { return target == actors.ErrFatal }
 
 // NewActor returns a store actor for cfg; it opens the database when it starts, and again after every restart.
 func NewActor(cfg Config) actor.Actor {

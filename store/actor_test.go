@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -168,6 +169,12 @@ func TestActorFailsWhenTheDatabaseIsLocked(t *testing.T) {
 		if !errors.Is(err, store.ErrLocked) || !errors.As(err, &failure) || failure.Op != "open" {
 			t.Fatalf("failure reason %v, want a DiskFailure of open matching ErrLocked", reason)
 		}
+		if !actors.IsFatal(reason) {
+			t.Errorf("failure reason %v is not fatal: a supervisor would restart the store into the same lock", reason)
+		}
+		if got := store.Describe(err); got != "Database is locked by another process" {
+			t.Errorf("Describe(%v) = %q", err, got)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the store started on a locked database")
 	}
@@ -227,8 +234,14 @@ func diskFullActorChild() int {
 		select {
 		case reason := <-rec.reasons:
 			var failure *store.DiskFailure
-			if err, _ := reason.(error); !errors.As(err, &failure) || !errors.Is(err, store.ErrDiskFailure) {
-				fmt.Fprintf(os.Stderr, "failure reason %T %v, want a DiskFailure\n", reason, reason)
+			if err, _ := reason.(error); !errors.As(err, &failure) || !errors.Is(err, store.ErrDiskFailure) || !actors.IsFatal(reason) {
+				fmt.Fprintf(os.Stderr, "failure reason %T %v, want a fatal DiskFailure\n", reason, reason)
+				return 1
+			}
+			// bbolt keeps the errno of a failed write but only the text of a failed grow, so the cause may be
+			// missing from the line; the full error goes beside it.
+			if got := store.Describe(failure); !strings.HasPrefix(got, "Database failure") {
+				fmt.Fprintf(os.Stderr, "Describe(%v) = %q, want a database failure\n", failure, got)
 				return 1
 			}
 			fmt.Printf("after %d blocks the store failed in %s: %v\n", i, failure.Op, reason)

@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+)
 
 // Errors returned by the store. Callers match them with errors.Is; the wrapped message says what was expected and
 // what was found.
@@ -42,3 +45,34 @@ var (
 	// ErrMissingFinalizedState means finality moved to a checkpoint for which no state is stored or given.
 	ErrMissingFinalizedState = errors.New("no state stored for the finalized checkpoint")
 )
+
+// Describe is a one-line account of a store error for the node's operator, such as "Database failure: disk
+// full" or "Database is locked by another process", or "" when err is none of the store's. The full error goes
+// beside it: this line says what to fix, the error says where.
+func Describe(err error) string {
+	switch {
+	case errors.Is(err, ErrLocked):
+		return "Database is locked by another process"
+	case errors.Is(err, ErrNotWritable):
+		return "Database location is not writable"
+	case errors.Is(err, ErrWrongNetwork):
+		return "Data directory belongs to another network"
+	case errors.Is(err, ErrSchemaVersion):
+		return "Database was written by an incompatible version of Salamander"
+	case errors.Is(err, ErrCorrupt):
+		return "Database is corrupt"
+	case errors.Is(err, ErrDiskFailure), errors.Is(err, ErrUnavailable):
+		switch {
+		case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+			return "Database failure: disk full"
+		case errors.Is(err, syscall.EFBIG):
+			return "Database failure: file size limit reached"
+		case errors.Is(err, syscall.EROFS):
+			return "Database failure: file system is read-only"
+		case errors.Is(err, syscall.EIO):
+			return "Database failure: I/O error"
+		}
+		return "Database failure"
+	}
+	return ""
+}

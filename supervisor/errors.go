@@ -16,17 +16,24 @@ var (
 	ErrStartTimeout = errors.New("supervision tree did not start in time")
 )
 
-// Escalation is the failure a supervisor passes to its parent when its children failed more often than its
-// restart intensity allows. It matches ErrEscalated, and unwraps to the last failure when that is an error.
+// Escalation is the failure a supervisor passes to its parent when a child failed fatally (actors.ErrFatal) or
+// its children failed more often than its restart intensity allows. It matches ErrEscalated, and unwraps to the
+// last failure when that is an error, so a fatal failure stays fatal (and escalates at once) all the way up.
 type Escalation struct {
 	Supervisor string
-	Child      string // the child whose failure went over the limit
+	Child      string // the child whose failure was fatal or went over the limit
 	Reason     any    // that failure
-	Failures   int    // failures of the supervisor's children within Within, that one included
-	Within     time.Duration
+	// Fatal means the failure was fatal: the supervisor gave up without restarting anything, and Failures and
+	// Within are zero.
+	Fatal    bool
+	Failures int // failures of the supervisor's children within Within, that one included
+	Within   time.Duration
 }
 
 func (e *Escalation) Error() string {
+	if e.Fatal {
+		return fmt.Sprintf("%s gave up: %s failed fatally: %v", e.Supervisor, e.Child, e.Reason)
+	}
 	return fmt.Sprintf("%s gave up: %d failures within %s, last of %s: %v", e.Supervisor, e.Failures, e.Within,
 		e.Child, e.Reason)
 }

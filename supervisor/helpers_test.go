@@ -81,6 +81,9 @@ type pong struct {
 // boom makes a probe panic in its own code.
 type boom struct{}
 
+// fatalBoom makes a probe fail with a fatal error, as the store does when its disk fails.
+type fatalBoom struct{ err error }
+
 // probe is a worker for tests: it reports its life cycle and the pings it handles.
 type probe struct {
 	name string
@@ -132,6 +135,9 @@ func (a *probeActor) Receive(ctx actor.Context) {
 	case *boom:
 		a.rec.events <- event{a.name, "boom", a.incarnation}
 		panic("boom")
+	case *fatalBoom:
+		a.rec.events <- event{a.name, "boom", a.incarnation}
+		panic(actors.Fatal(msg.err))
 	}
 }
 

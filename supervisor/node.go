@@ -1,9 +1,10 @@
 // Package supervisor runs Salamander's supervision tree: tree.go draws it, the rest makes it run.
 //
 // Supervisors start their children in order, restart them by strategy (one-for-one, rest-for-one, all-for-one)
-// with exponential back-off, and escalate to their parent when failures exceed their restart intensity. When the
-// root gives up, the node stops its children in reverse start order and Node.Err reports why, so the process can
-// exit non-zero and be restarted by systemd. The live tree is readable as JSON at /debug/actors.
+// with exponential back-off, and escalate to their parent when failures exceed their restart intensity, or at
+// once when a failure is fatal (actors.ErrFatal). When the root gives up, the node stops its children in reverse
+// start order and Node.Err reports why, so the process can exit non-zero and be restarted by systemd. The live
+// tree is readable as JSON at /debug/actors.
 package supervisor
 
 import (
@@ -141,7 +142,8 @@ func (n *Node) Stop(ctx context.Context) error {
 // Done is closed when the tree has stopped, by Stop or because the root supervisor gave up.
 func (n *Node) Done() <-chan struct{} { return n.done }
 
-// Err is nil while the tree runs and after a clean Stop; it matches ErrEscalated if the root supervisor gave up.
+// Err is nil while the tree runs and after a clean Stop; it matches ErrEscalated if the root supervisor gave up,
+// and also actors.ErrFatal and the failure's own errors (store.ErrDiskFailure, ...) when a fatal failure made it.
 func (n *Node) Err() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -189,7 +191,11 @@ func (g *rootGuardian) HandleFailure(system *actor.ActorSystem, supervisor actor
 		supervisor.StopChildren(who)
 		return
 	}
-	g.logger.Error("Supervision gave up; stopping the node", "reason", err.Error())
+	if actors.IsFatal(err) {
+		g.logger.Error("Fatal failure; stopping the node", "reason", err.Error())
+	} else {
+		g.logger.Error("Supervision gave up; stopping the node", "reason", err.Error())
+	}
 	// The root suspended its mailbox when it failed; it must read the shutdown.
 	sendSystem(system, who, &actor.ResumeMailbox{})
 	system.Root.Send(who, &shutdown{})

@@ -211,7 +211,8 @@ func (s *supervisorActor) childTerminated(ctx actor.Context, who *actor.PID) {
 }
 
 // childFailed applies the strategy to a failure of c: it schedules the restart of c and of the siblings the
-// strategy restarts with it, or returns the escalation when the failure goes over the restart intensity.
+// strategy restarts with it, or returns the escalation when the failure is fatal (actors.ErrFatal) or goes over
+// the restart intensity.
 func (s *supervisorActor) childFailed(c *child, reason any) *Escalation {
 	if c.pendingRestart {
 		// Already restarting with a sibling that failed first.
@@ -219,8 +220,15 @@ func (s *supervisorActor) childFailed(c *child, reason any) *Escalation {
 	}
 	now := time.Now()
 	l := s.entry.spec.limits
-	s.failures = append(withinWindow(s.failures, now, l.within), now)
 	failure := fmt.Sprint(reason)
+	if actors.IsFatal(reason) {
+		// Restarting would repeat the failure (a full disk, a database locked by another process): give up now,
+		// whatever the restart intensity, so that the node stops with the cause as its last word.
+		s.tree.recordFailure(c.entry, failure, now)
+		s.log.Error("Fatal failure: escalating without a restart", "actor", c.name(), "reason", failure)
+		return &Escalation{Supervisor: s.entry.spec.name, Child: c.name(), Reason: reason, Fatal: true}
+	}
+	s.failures = append(withinWindow(s.failures, now, l.within), now)
 	if len(s.failures) > l.maxRestarts {
 		s.tree.recordFailure(c.entry, failure, now)
 		s.log.Error("Restart intensity exceeded", "actor", c.name(), "reason", failure,

@@ -57,7 +57,9 @@ func nodeTree(opts Options) spec {
 var (
 	// nodeLimits: a subsystem that fails five times in a minute, restarts included, will not heal by restarting;
 	// the node then stops with a failure so that systemd restarts the whole process, which also reopens files
-	// and sockets. Back-off from 100ms to 5s keeps a crash loop from spinning.
+	// and sockets. Back-off from 100ms to 5s keeps a crash loop from spinning. A fatal failure (actors.ErrFatal:
+	// the store's disk failures, a database locked by another process, another network's data directory) does
+	// not wait for the limit: every supervisor escalates it at once and the node stops.
 	nodeLimits = limits{maxRestarts: 5, within: time.Minute, backoff: 100 * time.Millisecond, maxBackoff: 5 * time.Second}
 	// networkLimits: remote peers make network failures the most frequent and the least harmful, so the network
 	// supervisor absorbs more of them before it asks node to restart it. Its escalation counts as one failure at

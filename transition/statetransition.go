@@ -35,7 +35,7 @@ type Options struct {
 	SkipResultValidation bool
 }
 
-// StateTransition is the spec's state_transition: process_slots up to the block's slot, verify_block_signature,
+// StateTransition is the spec's state_transition: process_slots up to the block's slot, verify_block_signature and
 // process_block, then the state-root check of validate_result. It works on a copy of state (helpers.CopyState) and
 // returns it; state itself is never modified, so that an invalid block leaves the caller's state as it was.
 //
@@ -63,13 +63,18 @@ func StateTransition(ctx context.Context, env *helpers.Env, state *types.BeaconS
 	if opts.SkipSignatures {
 		verifier = helpers.SkipSignatureChecks{}
 	}
-	if !opts.SkipResultValidation {
-		if err := block.VerifyBlockSignature(env, post, signedBlock, verifier); err != nil {
-			return nil, fmt.Errorf("state transition: block at slot %d: %w", blk.Slot, err)
-		}
-	}
 	if err := block.ProcessBlock(ctx, env, post, blk, opts.Engine, verifier); err != nil {
 		return nil, fmt.Errorf("state transition: block at slot %d: %w", blk.Slot, err)
+	}
+	if !opts.SkipResultValidation {
+		// verify_block_signature, which the spec runs before process_block. Its check waits in the batch anyway,
+		// and the block's root is its header's, whose body root process_block_header has just computed: taking
+		// it from there spares hashing the body (the payload's transactions) a second time.
+		header := *post.LatestBlockHeader
+		header.StateRoot = blk.StateRoot
+		if err := block.VerifyBlockHeaderSignature(env, post, &header, signedBlock.Signature, verifier); err != nil {
+			return nil, fmt.Errorf("state transition: block at slot %d: %w", blk.Slot, err)
+		}
 	}
 	if err := batch.Verify(); err != nil {
 		return nil, fmt.Errorf("state transition: block at slot %d: %w", blk.Slot, err)

@@ -16,7 +16,7 @@ func (a *AggregateAndProof) DefineTree(c *merkle.Fields) {
 
 // DefineTree lists the fields of Attestation for merkle proofs, as its DefineSSZ does.
 func (a *Attestation) DefineTree(c *merkle.Fields) {
-	merkle.DefineSliceOfBitsOffset(c, "aggregation_bits", &a.AggregationBits, MaxAttestingIndices)
+	merkle.DefineBitlistOffset(c, "aggregation_bits", &a.AggregationBits, MaxAttestingIndices)
 	merkle.DefineStaticObject(c, "data", &a.Data)
 	merkle.DefineStaticBytes(c, "signature", &a.Signature)
 	merkle.DefineBitvector(c, "committee_bits", a.CommitteeBits[:], params.MaxCommitteesPerSlot)
@@ -402,7 +402,7 @@ func (m *MetaDataV2) DefineTree(c *merkle.Fields) {
 
 // DefineTree lists the fields of PendingAttestation for merkle proofs, as its DefineSSZ does.
 func (a *PendingAttestation) DefineTree(c *merkle.Fields) {
-	merkle.DefineSliceOfBitsOffset(c, "aggregation_bits", &a.AggregationBits, params.MaxValidatorsPerCommittee)
+	merkle.DefineBitlistOffset(c, "aggregation_bits", &a.AggregationBits, params.MaxValidatorsPerCommittee)
 	merkle.DefineStaticObject(c, "data", &a.Data)
 	merkle.DefineUint64(c, "inclusion_delay", &a.InclusionDelay)
 	merkle.DefineUint64(c, "proposer_index", &a.ProposerIndex)

@@ -28,7 +28,7 @@ func (a app) runCommand(args []string) int {
 		fmt.Fprintln(a.stderr, err)
 		return exitUsage
 	}
-	return a.runNode(cfg, clockFor(cfg.Node.Network, time.Now()), startSupervisor)
+	return a.runNode(cfg, launch{start: startSupervisor})
 }
 
 // devSecondsPerSlot is the devnet's default slot time: the minimal config's, short enough to watch slots pass.
@@ -56,8 +56,8 @@ func (a app) devCommand(args []string) int {
 		fmt.Fprintf(a.stderr, "salamander dev: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if *secondsPerSlot == 0 {
-		fmt.Fprintln(a.stderr, "flag --seconds-per-slot: invalid value 0: want at least 1")
+	if *secondsPerSlot == 0 || *secondsPerSlot > maxDevSecondsPerSlot {
+		fmt.Fprintf(a.stderr, "flag --seconds-per-slot: invalid value %d: want 1..%d\n", *secondsPerSlot, maxDevSecondsPerSlot)
 		return exitUsage
 	}
 
@@ -79,9 +79,27 @@ func (a app) devCommand(args []string) int {
 		fmt.Fprintf(a.stderr, "salamander dev: node.network is %s: dev always runs a devnet; use salamander run\n", cfg.Node.Network)
 		return exitUsage
 	}
-	clock := clockFor(config.Devnet, time.Now())
-	clock.secondsPerSlot = *secondsPerSlot
-	return a.runNode(cfg, clock, startSupervisor)
+	// The devnet's slot time is the flag's, unless a chain config file gives one and the flag was left alone.
+	if cfg.Node.ChainConfig == "" || fs.Changed("seconds-per-slot") {
+		if cfg.Chain.Spec, err = withSecondsPerSlot(cfg.Chain.Spec, *secondsPerSlot); err != nil {
+			fmt.Fprintf(a.stderr, "flag --seconds-per-slot: %v\n", err)
+			return exitUsage
+		}
+	}
+	// Slot boundaries on whole seconds, slot 0 just after start-up.
+	genesis := time.Now().Truncate(time.Second).Add(time.Second)
+	return a.runNode(cfg, launch{devGenesis: genesis, start: startSupervisor})
+}
+
+// maxDevSecondsPerSlot bounds --seconds-per-slot: a day-long slot is no devnet anyone watches.
+const maxDevSecondsPerSlot = 24 * 60 * 60
+
+// withSecondsPerSlot is spec with another slot time.
+func withSecondsPerSlot(spec *params.Spec, seconds uint64) (*params.Spec, error) {
+	cfg := spec.ChainConfig.Clone()
+	cfg.SecondsPerSlot = seconds
+	cfg.SlotDuration = time.Duration(seconds) * time.Second
+	return params.NewSpec(cfg)
 }
 
 func (a app) configCheckCommand(args []string) int {
@@ -148,23 +166,4 @@ func commit() string {
 		b.WriteString(", " + t)
 	}
 	return b.String()
-}
-
-// chainClock is what the slot clock needs to know of a chain.
-type chainClock struct {
-	genesis        time.Time
-	secondsPerSlot uint64
-	slotsPerEpoch  uint64
-}
-
-// mainnetGenesisTime is the genesis_time of mainnet's genesis state (2020-12-01 12:00:23 UTC), in unix seconds.
-const mainnetGenesisTime = 1606824023
-
-// clockFor returns the slot clock of network. A devnet's genesis is the next whole second after now, so that
-// slot boundaries fall on whole seconds and slot 0 begins just after start-up.
-func clockFor(network config.Network, now time.Time) chainClock {
-	if network == config.Mainnet {
-		return chainClock{genesis: time.Unix(mainnetGenesisTime, 0).UTC(), secondsPerSlot: params.MainnetConfig().SecondsPerSlot, slotsPerEpoch: params.SlotsPerEpoch}
-	}
-	return chainClock{genesis: now.Truncate(time.Second).Add(time.Second), secondsPerSlot: devSecondsPerSlot, slotsPerEpoch: params.SlotsPerEpoch}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/salamander-client/salamander/config"
-	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/types"
@@ -96,18 +95,8 @@ func (a app) dbVerifyCommand(args []string) int {
 // storeConfig is the store actor's configuration: the data directory, the network the datadir must belong to,
 // and the [store] section.
 func storeConfig(cfg config.Config) store.Config {
-	chain := params.MainnetConfig()
-	if cfg.Node.Network != config.Mainnet && params.PresetName == "minimal" {
-		chain = params.MinimalConfig()
-	}
-	network := store.Network{
-		Preset:             params.PresetName,
-		ConfigName:         chain.ConfigName,
-		GenesisForkVersion: chain.ForkVersion(params.Phase0),
-		FuluForkVersion:    chain.ForkVersion(params.Fulu),
-	}
 	return store.Config{DataDir: cfg.Node.DataDir, Options: store.Options{
-		Network:         network,
+		Network:         store.NetworkOf(cfg.Chain.Spec),
 		ColdStateEpochs: cfg.Store.ColdStateEpochs,
 		HistoryEpochs:   cfg.Store.HistoryEpochs,
 		Reader:          store.NewReader(),

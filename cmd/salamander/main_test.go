@@ -17,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/config"
 	"github.com/salamander-client/salamander/logging"
 	"github.com/salamander-client/salamander/params"
+	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/supervisor"
 )
 
@@ -131,23 +133,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestClockFor(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
-	dev := clockFor(config.Devnet, now)
-	if want := time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC); !dev.genesis.Equal(want) {
-		t.Errorf("devnet genesis = %v, want the next whole second %v", dev.genesis, want)
-	}
-	if dev.secondsPerSlot != devSecondsPerSlot || dev.slotsPerEpoch != params.SlotsPerEpoch {
-		t.Errorf("devnet clock = %+v", dev)
-	}
-	if params.PresetName == "mainnet" {
-		mainnet := clockFor(config.Mainnet, now)
-		if mainnet.genesis.Unix() != 1606824023 || mainnet.secondsPerSlot != 12 || mainnet.slotsPerEpoch != 32 {
-			t.Errorf("mainnet clock = %+v", mainnet)
-		}
-	}
-}
-
 // fakeNode stands in for *supervisor.Node. stop decides what Stop does; it defaults to a clean stop.
 type fakeNode struct {
 	mu      sync.Mutex
@@ -196,7 +181,7 @@ func superviseWith(n node, signals chan os.Signal, debugFailed <-chan error) (<-
 	var logs bytes.Buffer
 	a := app{stdout: &bytes.Buffer{}, stderr: &logs, signals: signals}
 	code := make(chan int, 1)
-	go func() { code <- a.supervise(n, newTestLogger(&logs), debugFailed) }()
+	go func() { code <- a.supervise(n, newTestLogger(&logs), debugFailed, "/data/salamander") }()
 	return code, &logs
 }
 
@@ -297,7 +282,7 @@ func TestRunNodePassesOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := chainClock{genesis: time.Unix(1700000000, 0), secondsPerSlot: 3, slotsPerEpoch: 8}
+	genesis := time.Unix(1700000000, 0)
 	signals := make(chan os.Signal, 1)
 	var got supervisor.Options
 	n := newFakeNode()
@@ -308,11 +293,15 @@ func TestRunNodePassesOptions(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	a := app{stdout: &bytes.Buffer{}, stderr: &logs, signals: signals}
-	if code := a.runNode(cfg, clock, start); code != exitOK {
+	if code := a.runNode(cfg, launch{devGenesis: genesis, start: start}); code != exitOK {
 		t.Fatalf("exit code = %d, logs:\n%s", code, logs.String())
 	}
-	if !got.GenesisTime.Equal(clock.genesis) || got.SecondsPerSlot != 3 || got.SlotsPerEpoch != 8 {
-		t.Errorf("options = %+v, want the clock %+v", got, clock)
+	spec := cfg.Chain.Spec
+	if !got.GenesisTime.Equal(genesis) || got.SecondsPerSlot != spec.SecondsPerSlot || got.SlotsPerEpoch != params.SlotsPerEpoch {
+		t.Errorf("options = %+v, want the devnet's genesis and the chain's slot time", got)
+	}
+	if got.Store.DataDir != cfg.Node.DataDir || got.Store.Options.Network != store.NetworkOf(spec) || got.Store.Options.Reader == nil {
+		t.Errorf("store options %+v, want the data directory, the chain's network and a shared reader", got.Store)
 	}
 	if got.Faults == nil || got.Logger == nil {
 		t.Errorf("options lack the fault injector or the logger: %+v", got)
@@ -320,7 +309,8 @@ func TestRunNodePassesOptions(t *testing.T) {
 	if _, err := os.Stat(cfg.Node.DataDir); err != nil {
 		t.Errorf("data directory not created: %v", err)
 	}
-	for _, want := range []string{`"msg":"Debug server listening"`, `"msg":"Shutting down"`, `"msg":"Shutdown complete"`} {
+	for _, want := range []string{`"msg":"Database is empty: the devnet runs without a chain"`, `"msg":"Debug server listening"`,
+		`"msg":"Shutting down"`, `"msg":"Shutdown complete"`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %s:\n%s", want, logs.String())
 		}
@@ -335,9 +325,26 @@ func TestRunNodeStartFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, signals: make(chan os.Signal)}
-	start := func(supervisor.Options) (node, error) { return nil, errors.New("store: disk full") }
-	if code := a.runNode(cfg, clockFor(config.Devnet, time.Now()), start); code != exitFailure {
+	start := func(supervisor.Options) (node, error) { return nil, errors.New("spawn failed") }
+	if code := a.runNode(cfg, launch{devGenesis: time.Now(), start: start}); code != exitFailure {
 		t.Errorf("exit code = %d, want 1", code)
+	}
+}
+
+// A tree stopped by a fatal failure of the store is reported by its cause, with the data directory.
+func TestSuperviseFatalStoreFailure(t *testing.T) {
+	n := newFakeNode()
+	code, logs := superviseWith(n, make(chan os.Signal), nil)
+	cause := &store.DiskFailure{Op: "commit", Err: fmt.Errorf("%w: commit to /data/salamander/beacon.db: %w",
+		store.ErrDiskFailure, &os.PathError{Op: "write", Path: "/data/salamander/beacon.db", Err: syscall.ENOSPC})}
+	n.finish(&supervisor.Escalation{Supervisor: "node", Child: "store", Reason: &actors.Crash{Actor: "store", Value: cause}, Fatal: true})
+	if c := exitCode(t, code); c != exitFailure {
+		t.Errorf("exit code = %d, want 1", c)
+	}
+	for _, want := range []string{`"msg":"Database failure: disk full"`, `"data_dir":"/data/salamander"`, "no space left on device"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
+	rtdebug "runtime/debug"
 	"time"
 
 	"github.com/salamander-client/salamander/actors"
@@ -13,6 +13,7 @@ import (
 	"github.com/salamander-client/salamander/debug"
 	"github.com/salamander-client/salamander/logging"
 	"github.com/salamander-client/salamander/params"
+	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/supervisor"
 )
 
@@ -37,21 +38,27 @@ func startSupervisor(opts supervisor.Options) (node, error) {
 	return n, nil
 }
 
-// runNode starts the supervision tree and the debug server, then waits for a signal or for the tree to give up.
-// It returns the process's exit code.
-func (a app) runNode(cfg config.Config, clock chainClock, start startFunc) int {
+// launch is what a command gives runNode besides the configuration.
+type launch struct {
+	// devGenesis, when set, lets a node whose database is empty and who has no start state run anyway, with the
+	// slot clock's genesis at this time: salamander dev's devnet, for which no genesis state exists.
+	devGenesis time.Time
+	start      startFunc
+}
+
+// runNode prepares the database (see openChain), then starts the supervision tree and the debug server and waits
+// for a signal or for the tree to give up. It returns the process's exit code.
+func (a app) runNode(cfg config.Config, l launch) int {
 	logger := logging.New(a.stderr, cfg.Log.Level, cfg.Log.Format)
+	spec := cfg.Chain.Spec
 	logger.Info("Starting Salamander",
 		"version", version(), "preset", params.PresetName, "network", cfg.Node.Network.String(),
-		"data_dir", cfg.Node.DataDir, "genesis_time", clock.genesis.Format(time.RFC3339),
-		"seconds_per_slot", clock.secondsPerSlot, "slots_per_epoch", clock.slotsPerEpoch)
-
-	if err := os.MkdirAll(cfg.Node.DataDir, 0o700); err != nil {
-		logger.Error("Cannot create the data directory", "err", err)
-		return exitFailure
+		"chain", cfg.Chain.String(), "data_dir", cfg.Node.DataDir)
+	for _, w := range cfg.Chain.Warnings {
+		logger.Warn("Chain config warning", "file", cfg.Node.ChainConfig, "key", w.Key, "warning", w.Message)
 	}
 
-	// Bound before the tree starts, so that a port in use costs nothing to report.
+	// Bound before anything slow, so that a port in use costs nothing to report.
 	var debugServer *debug.Server
 	if cfg.Debug.Listen.IsValid() {
 		var err error
@@ -60,25 +67,37 @@ func (a app) runNode(cfg config.Config, clock chainClock, start startFunc) int {
 			return exitFailure
 		}
 	}
+	closeDebugListener := func() {
+		if debugServer != nil {
+			_ = debugServer.Shutdown(context.Background()) // only closes the listener: nothing was served
+		}
+	}
+
+	storeCfg := storeConfig(cfg)
+	chain, code, ok := a.prepareChain(logger, cfg, storeCfg, l.devGenesis)
+	if !ok {
+		closeDebugListener()
+		return code
+	}
+
 	var faults *actors.FaultInjector
 	if cfg.Debug.FaultInjection {
 		faults = actors.NewFaultInjector()
 		logger.Warn("Fault injection is on: anyone with access to the debug server can crash, delay or drop actors' messages")
 	}
-
-	n, err := start(supervisor.Options{
+	logger.Info("Starting the supervision tree", "genesis_time", chain.genesis.Format(time.RFC3339),
+		"seconds_per_slot", spec.SecondsPerSlot, "slots_per_epoch", params.SlotsPerEpoch)
+	n, err := l.start(supervisor.Options{
 		Logger:         logger,
 		Faults:         faults,
-		GenesisTime:    clock.genesis,
-		SecondsPerSlot: clock.secondsPerSlot,
-		SlotsPerEpoch:  clock.slotsPerEpoch,
-		Store:          storeConfig(cfg),
+		GenesisTime:    chain.genesis,
+		SecondsPerSlot: spec.SecondsPerSlot,
+		SlotsPerEpoch:  params.SlotsPerEpoch,
+		Store:          storeCfg,
 	})
 	if err != nil {
-		logger.Error("Cannot start the supervision tree", "err", err)
-		if debugServer != nil {
-			_ = debugServer.Shutdown(context.Background()) // only closes the listener: nothing was served
-		}
+		logTreeFailure(logger, "Cannot start the supervision tree", cfg.Node.DataDir, err)
+		closeDebugListener()
 		return exitFailure
 	}
 
@@ -89,7 +108,7 @@ func (a app) runNode(cfg config.Config, clock chainClock, start startFunc) int {
 	}
 	logger.Info("Node running")
 
-	code := a.supervise(n, logger, debugFailed)
+	code = a.supervise(n, logger, debugFailed, cfg.Node.DataDir)
 
 	if debugServer != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -104,9 +123,56 @@ func (a app) runNode(cfg config.Config, clock chainClock, start startFunc) int {
 	return code
 }
 
+// prepareChain runs openChain on its own goroutine, so that a signal can cut a long checkpoint download short:
+// the first cancels it and start-up ends with a clean exit; a second exits at once. ok is false when the node
+// must not start; code is then the exit code.
+func (a app) prepareChain(logger *slog.Logger, cfg config.Config, storeCfg store.Config, devGenesis time.Time) (chain chainStart, code int, ok bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		chain chainStart
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("Start-up panicked", "reason", fmt.Sprint(r), "stack", string(rtdebug.Stack()))
+				done <- result{err: fmt.Errorf("start-up panicked: %v", r)}
+			}
+		}()
+		chain, err := openChain(ctx, logger, cfg, storeCfg, devGenesis)
+		done <- result{chain: chain, err: err}
+	}()
+
+	interrupted := false
+	for {
+		select {
+		case r := <-done:
+			switch {
+			case interrupted:
+				logger.Info("Shutdown complete")
+				return chainStart{}, exitOK, false
+			case r.err != nil:
+				return chainStart{}, exitFailure, false
+			}
+			return r.chain, exitOK, true
+		case sig := <-a.signals:
+			if interrupted {
+				logger.Error("Second signal: exiting without waiting for start-up to end", "signal", sig.String())
+				return chainStart{}, exitForced, false
+			}
+			interrupted = true
+			logger.Info("Shutting down before the node started", "signal", sig.String())
+			cancel()
+		}
+	}
+}
+
 // supervise waits for the node's end. The first signal stops the tree gracefully, children in reverse start
-// order; a second one exits at once. A tree that gives up, or a failed debug server, makes the exit a failure.
-func (a app) supervise(n node, logger *slog.Logger, debugFailed <-chan error) int {
+// order; a second one exits at once. A tree that gives up, or a failed debug server, makes the exit a failure;
+// a tree stopped by a fatal failure of the store is reported by its cause, with the data directory.
+func (a app) supervise(n node, logger *slog.Logger, debugFailed <-chan error, dataDir string) int {
 	var (
 		code       = exitOK
 		done       = n.Done()
@@ -150,7 +216,7 @@ func (a app) supervise(n node, logger *slog.Logger, debugFailed <-chan error) in
 		case <-done:
 			done, treeDone = nil, true
 			if err := n.Err(); err != nil {
-				logger.Error("Supervision tree gave up", "err", err)
+				logTreeFailure(logger, "Supervision tree gave up", dataDir, err)
 				code = exitFailure
 			} else if !stopping {
 				logger.Error("Supervision tree stopped without being asked to")

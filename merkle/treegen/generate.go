@@ -40,10 +40,10 @@ var twins = map[string]struct{ defines, contents []string }{
 	},
 	sszkitPath: {
 		defines: []string{
-			"DefineByteVector", "DefineBitvector", "DefineUint8Vector", "DefineUint16Vector", "DefineUint32Vector",
-			"DefineUint64Vector", "DefineUintListOffset",
+			"DefineByteVector", "DefineBitvector", "DefineBitlistOffset", "DefineUint8Vector", "DefineUint16Vector",
+			"DefineUint32Vector", "DefineUint64Vector", "DefineUintListOffset",
 		},
-		contents: []string{"DefineUintListContent"},
+		contents: []string{"DefineBitlistContent", "DefineUintListContent"},
 	},
 }
 
@@ -163,7 +163,8 @@ func translate(fset *token.FileSet, src []byte, fn *ast.FuncDecl, fileImports, i
 			continue
 		}
 		if !slices.Contains(twin.defines, name) {
-			return nil, fmt.Errorf("%s: %s.%s has no merkle twin", fset.Position(stmt.Pos()), filepath.Base(pkgPath), name)
+			return nil, fmt.Errorf("%s: %s.%s has no merkle twin (add merkle.%s to merkle/define.go and to the twins of merkle/treegen)",
+				fset.Position(stmt.Pos()), filepath.Base(pkgPath), name, name)
 		}
 		if len(call.Args) < 2 {
 			return nil, fmt.Errorf("%s: %s without a field", fset.Position(stmt.Pos()), name)

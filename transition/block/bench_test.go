@@ -3,7 +3,9 @@ package block_test
 import (
 	"flag"
 	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/transition/block"
@@ -15,10 +17,8 @@ import (
 
 var benchValidators = flag.Int("validators", 100_000, "registry size of the block benchmarks' state (mainnet: about 1,000,000)")
 
-// benchBlock builds the benchmarks' state and a busy block for it (blocktest.DefaultOptions), and processes the
-// block once so that the caches are warm, as they are on a node following the chain: the epoch's shuffling, the
-// total active balance, the decompressed public keys of its attesters.
-func benchBlock(b *testing.B) (*helpers.Env, *types.SignedBeaconBlock, *types.BeaconState) {
+// benchState builds the benchmarks' state, of -validators validators.
+func benchState(b *testing.B) (*helpers.Env, *types.BeaconState) {
 	b.Helper()
 	spec, err := helperstest.Spec()
 	if err != nil {
@@ -29,7 +29,15 @@ func benchBlock(b *testing.B) (*helpers.Env, *types.SignedBeaconBlock, *types.Be
 	if err != nil {
 		b.Fatal(err)
 	}
-	signed, pre, err := blocktest.Build(env, state, blocktest.DefaultOptions(1))
+	return env, state
+}
+
+// benchBlock builds a block of the given shape for state, and processes it once so that the caches are warm, as
+// they are on a node following the chain: the epoch's shuffling, the total active balance, the decompressed public
+// keys of its attesters.
+func benchBlock(b *testing.B, env *helpers.Env, state *types.BeaconState, opts blocktest.Options) (*types.SignedBeaconBlock, *types.BeaconState) {
+	b.Helper()
+	signed, pre, err := blocktest.Build(env, state, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,7 +51,7 @@ func benchBlock(b *testing.B) (*helpers.Env, *types.SignedBeaconBlock, *types.Be
 	b.Logf("%d validators (%s preset), block with %d attestations of %d attesters, %d transactions, %d blobs",
 		len(pre.Validators), params.PresetName, len(signed.Message.Body.Attestations), attesters,
 		len(signed.Message.Body.ExecutionPayload.Transactions), len(signed.Message.Body.BlobKZGCommitments))
-	return env, signed, pre
+	return signed, pre
 }
 
 // processSignedBlock is the block part of a state transition: verify_block_signature and process_block with every
@@ -63,27 +71,67 @@ func processSignedBlock(b *testing.B, env *helpers.Env, state *types.BeaconState
 // block's slot: neither the copy of the state nor its root (the tree-hash cache's part) is counted. Set the
 // registry size with -validators.
 func BenchmarkProcessBlock(b *testing.B) {
-	env, signed, pre := benchBlock(b)
-	b.Run(fmt.Sprintf("validators=%d", len(pre.Validators)), func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			b.StopTimer()
-			state := helpers.CopyState(pre)
-			b.StartTimer()
-			if err := processSignedBlock(b, env, state, signed); err != nil {
-				b.Fatal(err)
+	env, state := benchState(b)
+	for _, shape := range []struct {
+		name string
+		opts blocktest.Options
+	}{
+		{"typical", blocktest.TypicalOptions(1)},
+		{"busy", blocktest.DefaultOptions(1)},
+	} {
+		signed, pre := benchBlock(b, env, state, shape.opts)
+		name := fmt.Sprintf("validators=%d/%s", len(pre.Validators), shape.name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var cpu cpuTimer
+			for range b.N {
+				b.StopTimer()
+				state := helpers.CopyState(pre)
+				b.StartTimer()
+				cpu.start()
+				if err := processSignedBlock(b, env, state, signed); err != nil {
+					b.Fatal(err)
+				}
+				cpu.stop()
 			}
-		}
-	})
-	b.Run(fmt.Sprintf("validators=%d/no-signatures", len(pre.Validators)), func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			b.StopTimer()
-			state := helpers.CopyState(pre)
-			b.StartTimer()
-			if err := block.ProcessBlock(b.Context(), env, state, signed.Message, block.AcceptAllEngine{}, helpers.SkipSignatureChecks{}); err != nil {
-				b.Fatal(err)
+			cpu.report(b)
+		})
+		b.Run(name+"/no-signatures", func(b *testing.B) {
+			b.ReportAllocs()
+			var cpu cpuTimer
+			for range b.N {
+				b.StopTimer()
+				state := helpers.CopyState(pre)
+				b.StartTimer()
+				cpu.start()
+				if err := block.ProcessBlock(b.Context(), env, state, signed.Message, block.AcceptAllEngine{}, helpers.SkipSignatureChecks{}); err != nil {
+					b.Fatal(err)
+				}
+				cpu.stop()
 			}
-		}
-	})
+			cpu.report(b)
+		})
+	}
+}
+
+// cpuTimer sums the process's CPU time (user and system, all threads, blst's included) over the timed parts of a
+// benchmark: on a shared machine the wall-clock ns/op depends on the other load, the CPU time much less.
+type cpuTimer struct {
+	total, began time.Duration
+}
+
+func processCPUTime() time.Duration {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+}
+
+func (c *cpuTimer) start() { c.began = processCPUTime() }
+func (c *cpuTimer) stop()  { c.total += processCPUTime() - c.began }
+
+// report adds the CPU time per operation, in milliseconds, to the benchmark's results.
+func (c *cpuTimer) report(b *testing.B) {
+	b.ReportMetric(float64(c.total)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }

@@ -2,12 +2,14 @@ package block_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"context"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/prysmaticlabs/go-bitfield"
 
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/transition/block"
@@ -265,5 +267,19 @@ func TestAnIncompleteBlockIsAnErrorNotAPanic(t *testing.T) {
 		if err := block.ProcessBlock(t.Context(), f.env, helpers.CopyState(f.pre), blk, block.AcceptAllEngine{}, helpers.VerifyNow{}); !errors.Is(err, block.ErrInvalidBlockHeader) {
 			t.Errorf("%s: %v, want %v", name, err, block.ErrInvalidBlockHeader)
 		}
+	}
+}
+
+// TestAnAttestationWithoutCommitteesIsInvalid checks the case is_valid_indexed_attestation catches before any
+// signature: no committee bit, so no attester, is invalid even with signature checks off.
+func TestAnAttestationWithoutCommitteesIsInvalid(t *testing.T) {
+	f := newFixture(t)
+	blk := f.cloneBlock(t)
+	attestation := blk.Body.Attestations[0]
+	attestation.CommitteeBits = [types.CommitteeBitsBytes]byte{}
+	attestation.AggregationBits = bitfield.NewBitlist(0)
+	err := block.ProcessAttestation(f.env, helpers.CopyState(f.pre), attestation, helpers.SkipSignatureChecks{})
+	if !errors.Is(err, block.ErrInvalidAttestation) {
+		t.Errorf("ProcessAttestation: %v, want %v", err, block.ErrInvalidAttestation)
 	}
 }

@@ -103,7 +103,8 @@ func ProcessWithdrawals(state *types.BeaconState, payload *types.ExecutionPayloa
 	}
 	for i, w := range expected {
 		if got := payload.Withdrawals[i]; got == nil || *got != *w {
-			return fmt.Errorf("process_withdrawals: %w: withdrawal %d is %+v, expected %+v", ErrInvalidWithdrawals, i, got, *w)
+			return fmt.Errorf("process_withdrawals: %w: withdrawal %d is %s, expected %s", ErrInvalidWithdrawals, i,
+				formatWithdrawal(got), formatWithdrawal(w))
 		}
 	}
 
@@ -133,4 +134,11 @@ func ProcessWithdrawals(state *types.BeaconState, payload *types.ExecutionPayloa
 		state.NextWithdrawalValidatorIndex = primitives.ValidatorIndex(next % validatorCount)
 	}
 	return nil
+}
+
+func formatWithdrawal(w *types.Withdrawal) string {
+	if w == nil {
+		return "missing"
+	}
+	return fmt.Sprintf("{index %d, validator %d, address %#x, amount %d}", w.Index, w.ValidatorIndex, w.Address, w.Amount)
 }

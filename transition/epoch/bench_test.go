@@ -101,13 +101,15 @@ func BenchmarkProcessEpochSteps(b *testing.B) {
 		{"justification_and_finalization+summarize", summarized(epoch.ProcessJustificationAndFinalization)},
 		{"inactivity_updates+summarize", summarized(epoch.ProcessInactivityUpdates)},
 		{"rewards_and_penalties+summarize", summarized(epoch.ProcessRewardsAndPenalties)},
-		{"registry_updates", epoch.ProcessRegistryUpdates},
-		{"slashings", epoch.ProcessSlashings},
+		{"registry_updates+summarize", summarized(epoch.ProcessRegistryUpdates)},
+		{"slashings+summarize", summarized(epoch.ProcessSlashings)},
 		{"pending_deposits", epoch.ProcessPendingDeposits},
 		{"pending_consolidations", func(_ *helpers.Env, s *types.BeaconState) error { return epoch.ProcessPendingConsolidations(s) }},
-		{"effective_balance_updates", func(_ *helpers.Env, s *types.BeaconState) error { return epoch.ProcessEffectiveBalanceUpdates(s) }},
+		{"effective_balance_updates+summarize", summarized(func(_ *helpers.Env, s *types.BeaconState, summary *epoch.Summary) error {
+			return epoch.ProcessEffectiveBalanceUpdates(s, summary)
+		})},
 		{"participation_flag_updates", func(_ *helpers.Env, s *types.BeaconState) error { epoch.ProcessParticipationFlagUpdates(s); return nil }},
-		{"proposer_lookahead", epoch.ProcessProposerLookahead},
+		{"proposer_lookahead+summarize", summarized(epoch.ProcessProposerLookahead)},
 	} {
 		b.Run(step.name, func(b *testing.B) {
 			var cpu cpuTimer

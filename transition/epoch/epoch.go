@@ -23,10 +23,10 @@ func ProcessEpoch(env *helpers.Env, state *types.BeaconState) error {
 	if err := ProcessRewardsAndPenalties(env, state, summary); err != nil {
 		return fmt.Errorf("process_rewards_and_penalties: %w", err)
 	}
-	if err := ProcessRegistryUpdates(env, state); err != nil {
+	if err := ProcessRegistryUpdates(env, state, summary); err != nil {
 		return fmt.Errorf("process_registry_updates: %w", err)
 	}
-	if err := ProcessSlashings(env, state); err != nil {
+	if err := ProcessSlashings(env, state, summary); err != nil {
 		return fmt.Errorf("process_slashings: %w", err)
 	}
 	ProcessEth1DataReset(state)
@@ -36,7 +36,7 @@ func ProcessEpoch(env *helpers.Env, state *types.BeaconState) error {
 	if err := ProcessPendingConsolidations(state); err != nil {
 		return fmt.Errorf("process_pending_consolidations: %w", err)
 	}
-	if err := ProcessEffectiveBalanceUpdates(state); err != nil {
+	if err := ProcessEffectiveBalanceUpdates(state, summary); err != nil {
 		return fmt.Errorf("process_effective_balance_updates: %w", err)
 	}
 	ProcessSlashingsReset(state)
@@ -48,7 +48,7 @@ func ProcessEpoch(env *helpers.Env, state *types.BeaconState) error {
 	if err := ProcessSyncCommitteeUpdates(env, state); err != nil {
 		return fmt.Errorf("process_sync_committee_updates: %w", err)
 	}
-	if err := ProcessProposerLookahead(env, state); err != nil {
+	if err := ProcessProposerLookahead(env, state, summary); err != nil {
 		return fmt.Errorf("process_proposer_lookahead: %w", err)
 	}
 	return nil

@@ -44,7 +44,7 @@ func ProcessRewardsAndPenalties(env *helpers.Env, state *types.BeaconState, summ
 		if status&statusEligible == 0 {
 			continue
 		}
-		effectiveBalance := state.Validators[index].EffectiveBalance
+		effectiveBalance := summary.effectiveBalances[index]
 		if !memo.valid || memo.effectiveBalance != effectiveBalance {
 			baseReward, err := helpers.BaseReward(effectiveBalance, perIncrement)
 			memo.baseRewardErr = err

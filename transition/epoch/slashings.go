@@ -10,8 +10,8 @@ import (
 )
 
 // ProcessSlashings is the spec's process_slashings (electra): the correlation penalty of validators slashed
-// EPOCHS_PER_SLASHINGS_VECTOR/2 epochs ago.
-func ProcessSlashings(env *helpers.Env, state *types.BeaconState) error {
+// EPOCHS_PER_SLASHINGS_VECTOR/2 epochs ago. Only the summary's candidates can be due, so only they are visited.
+func ProcessSlashings(env *helpers.Env, state *types.BeaconState, summary *Summary) error {
 	epoch := helpers.GetCurrentEpoch(state)
 	totalBalance, err := helpers.GetTotalActiveBalance(env, state)
 	if err != nil {
@@ -31,7 +31,8 @@ func ProcessSlashings(env *helpers.Env, state *types.BeaconState) error {
 	increment := primitives.Gwei(params.EffectiveBalanceIncrement) // factored out of the total to avoid uint64 overflow
 	penaltyPerEffectiveBalanceIncrement := adjustedTotalSlashingBalance / (totalBalance / increment)
 	target := epoch + params.EpochsPerSlashingsVector/2
-	for index, v := range state.Validators {
+	for _, index := range summary.slashingCandidates {
+		v := state.Validators[index]
 		if !v.Slashed || target != v.WithdrawableEpoch {
 			continue
 		}
@@ -39,7 +40,7 @@ func ProcessSlashings(env *helpers.Env, state *types.BeaconState) error {
 		if err != nil {
 			return fmt.Errorf("process_slashings: penalty of validator %d: %w", index, err)
 		}
-		if err := helpers.DecreaseBalance(state, primitives.ValidatorIndex(index), penalty); err != nil {
+		if err := helpers.DecreaseBalance(state, index, penalty); err != nil {
 			return fmt.Errorf("process_slashings: %w", err)
 		}
 	}

@@ -20,10 +20,26 @@ const (
 	statusCurrentTarget = 1 << 3
 	// statusEligible: in get_eligible_validator_indices.
 	statusEligible = 1 << 4
+	// statusActiveInLookahead: active in the epoch process_proposer_lookahead samples (current + MIN_SEED_LOOKAHEAD
+	// + 1).
+	statusActiveInLookahead = 1 << 5
 )
 
-// Summary is what the first epoch steps learn from one pass over the registry: the spec's
-// get_unslashed_participating_indices, get_eligible_validator_indices and the balances summed over them.
+// Summary is what the epoch steps need of the validator registry, gathered in one pass over it (Summarize) so that
+// the steps scan flat arrays rather than the registry: the spec's get_unslashed_participating_indices,
+// get_eligible_validator_indices and the balances summed over them, each validator's effective balance, and the
+// few validators process_registry_updates and process_slashings may change.
+//
+// It stays exact through the whole of process_epoch, because the steps only change what it does not record, or
+// re-check what they read:
+//   - nothing before process_effective_balance_updates changes an effective balance, participation flags or a
+//     slashed flag; process_pending_deposits only appends validators, which the steps read from the registry;
+//   - activations and exits take effect MAX_SEED_LOOKAHEAD+1 epochs on, after the lookahead epoch, so the active
+//     sets recorded stay right;
+//   - the candidates of process_registry_updates and process_slashings are supersets, re-tested by the step.
+//
+// A step given a Summary must therefore be given the Summarize of the state at the start of the same epoch
+// processing (or, run alone, of the state it runs on).
 type Summary struct {
 	PreviousEpoch, CurrentEpoch primitives.Epoch
 	// TotalActiveBalance is get_total_active_balance.
@@ -33,8 +49,15 @@ type Summary struct {
 	PreviousParticipatingBalance [helpers.ParticipationFlagCount]primitives.Gwei
 	// CurrentTargetBalance is get_total_balance of the current epoch's unslashed target attesters.
 	CurrentTargetBalance primitives.Gwei
-	// status holds each validator's status bits.
-	status []uint8
+
+	status            []uint8           // per validator, the status bits above
+	effectiveBalances []primitives.Gwei // per validator
+	// registryCandidates: every validator process_registry_updates may change (eligible for the activation queue,
+	// to be ejected, or not activated yet), in index order.
+	registryCandidates []primitives.ValidatorIndex
+	// slashingCandidates: every slashed validator that is withdrawable when the correlation penalty is due, or
+	// whose exit (and so withdrawable epoch) is not set yet, in index order.
+	slashingCandidates []primitives.ValidatorIndex
 }
 
 // Summarize makes the Summary of state in one pass over the registry. The state's per-validator lists must all
@@ -43,40 +66,59 @@ func Summarize(env *helpers.Env, state *types.BeaconState) (*Summary, error) {
 	if err := checkLists(state); err != nil {
 		return nil, err
 	}
+	n := len(state.Validators)
 	s := &Summary{
-		PreviousEpoch: helpers.GetPreviousEpoch(state),
-		CurrentEpoch:  helpers.GetCurrentEpoch(state),
-		status:        make([]uint8, len(state.Validators)),
+		PreviousEpoch:     helpers.GetPreviousEpoch(state),
+		CurrentEpoch:      helpers.GetCurrentEpoch(state),
+		status:            make([]uint8, n),
+		effectiveBalances: make([]primitives.Gwei, n),
 	}
+	previousEpoch, currentEpoch := s.PreviousEpoch, s.CurrentEpoch
+	lookaheadEpoch := currentEpoch + params.MinSeedLookahead + 1
+	slashingEpoch := currentEpoch + params.EpochsPerSlashingsVector/2
+	ejectionBalance := env.Spec.EjectionBalance
 	var active, currentTarget uint64
 	var previous [helpers.ParticipationFlagCount]uint64
-	var overflow uint64 // any carry out of the sums
+	var overflow uint64 // carries out of the sums
 	previousParticipation, currentParticipation := state.PreviousEpochParticipation, state.CurrentEpochParticipation
 	for i, v := range state.Validators {
 		var status uint8
-		eb := uint64(v.EffectiveBalance)
-		if helpers.IsActiveValidator(v, s.CurrentEpoch) {
-			active, overflow = addCarry(active, eb, overflow)
+		eb := v.EffectiveBalance
+		s.effectiveBalances[i] = eb
+		activeNow := helpers.IsActiveValidator(v, currentEpoch)
+		if activeNow {
+			active, overflow = addCarry(active, uint64(eb), overflow)
 			if !v.Slashed && helpers.HasFlag(currentParticipation[i], helpers.TimelyTargetFlagIndex) {
 				status |= statusCurrentTarget
-				currentTarget, overflow = addCarry(currentTarget, eb, overflow)
+				currentTarget, overflow = addCarry(currentTarget, uint64(eb), overflow)
 			}
 		}
-		if helpers.IsActiveValidator(v, s.PreviousEpoch) {
+		if helpers.IsActiveValidator(v, previousEpoch) {
 			status |= statusEligible
 			if !v.Slashed {
 				flags := uint8(previousParticipation[i])
 				for flag := range helpers.ParticipationFlagCount {
 					if flags&(1<<flag) != 0 {
 						status |= 1 << flag
-						previous[flag], overflow = addCarry(previous[flag], eb, overflow)
+						previous[flag], overflow = addCarry(previous[flag], uint64(eb), overflow)
 					}
 				}
 			}
-		} else if v.Slashed && s.PreviousEpoch+1 < v.WithdrawableEpoch {
+		} else if v.Slashed && previousEpoch+1 < v.WithdrawableEpoch {
 			status |= statusEligible
 		}
+		if helpers.IsActiveValidator(v, lookaheadEpoch) {
+			status |= statusActiveInLookahead
+		}
 		s.status[i] = status
+
+		if helpers.IsEligibleForActivationQueue(v) || (activeNow && eb <= ejectionBalance) ||
+			v.ActivationEpoch == primitives.FarFutureEpoch {
+			s.registryCandidates = append(s.registryCandidates, primitives.ValidatorIndex(i))
+		}
+		if v.Slashed && (v.WithdrawableEpoch == slashingEpoch || v.ExitEpoch == primitives.FarFutureEpoch) {
+			s.slashingCandidates = append(s.slashingCandidates, primitives.ValidatorIndex(i))
+		}
 	}
 	if overflow != 0 {
 		return nil, fmt.Errorf("summarize epoch %d: balance sum: %w", s.CurrentEpoch, helpers.ErrOverflow)
@@ -87,6 +129,15 @@ func Summarize(env *helpers.Env, state *types.BeaconState) (*Summary, error) {
 	}
 	s.CurrentTargetBalance = primitives.Gwei(max(params.EffectiveBalanceIncrement, currentTarget))
 	return s, nil
+}
+
+// effectiveBalance returns validator index's effective balance: recorded, or for a validator added since, read
+// from the registry.
+func (s *Summary) effectiveBalance(state *types.BeaconState, index int) primitives.Gwei {
+	if index < len(s.effectiveBalances) {
+		return s.effectiveBalances[index]
+	}
+	return state.Validators[index].EffectiveBalance
 }
 
 // addCarry adds b to a, accumulating any carry into carries.

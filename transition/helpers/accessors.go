@@ -64,13 +64,7 @@ func GetActiveValidatorIndices(env *Env, state *types.BeaconState, epoch primiti
 
 // computeActiveValidatorIndices is get_active_validator_indices without caches.
 func computeActiveValidatorIndices(state *types.BeaconState, epoch primitives.Epoch) []primitives.ValidatorIndex {
-	count := 0
-	for _, v := range state.Validators {
-		if IsActiveValidator(v, epoch) {
-			count++
-		}
-	}
-	indices := make([]primitives.ValidatorIndex, 0, count)
+	indices := make([]primitives.ValidatorIndex, 0, len(state.Validators))
 	for i, v := range state.Validators {
 		if IsActiveValidator(v, epoch) {
 			indices = append(indices, primitives.ValidatorIndex(i))

@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
@@ -173,19 +176,37 @@ func acceptedByBalance(effectiveBalance primitives.Gwei, randomValue uint64) (bo
 	return lhs >= params.MaxEffectiveBalanceElectra*randomValue, nil
 }
 
-// ComputeProposerIndices is the spec's compute_proposer_indices (fulu): the proposer of each slot of epoch.
+// ComputeProposerIndices is the spec's compute_proposer_indices (fulu): the proposer of each slot of epoch. The
+// slots are sampled independently, so they are spread over the available cores.
 func ComputeProposerIndices(state *types.BeaconState, epoch primitives.Epoch, seed primitives.Bytes32, indices []primitives.ValidatorIndex) ([params.SlotsPerEpoch]primitives.ValidatorIndex, error) {
 	var proposers [params.SlotsPerEpoch]primitives.ValidatorIndex
+	var errs [params.SlotsPerEpoch]error
 	start := ComputeStartSlotAtEpoch(epoch)
-	var buf [32 + 8]byte
-	copy(buf[:32], seed[:])
-	for i := range proposers {
+	sample := func(i int) {
+		defer func() {
+			if r := recover(); r != nil {
+				errs[i] = fmt.Errorf("compute_proposer_indices: slot %d: %w: panic: %v", i, ErrAssertion, r)
+			}
+		}()
+		var buf [32 + 8]byte
+		copy(buf[:32], seed[:])
 		binary.LittleEndian.PutUint64(buf[32:], uint64(start)+uint64(i))
-		proposer, err := ComputeProposerIndex(state, indices, sha256.Sum256(buf[:]))
+		proposers[i], errs[i] = ComputeProposerIndex(state, indices, sha256.Sum256(buf[:]))
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(proposers)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(proposers); i = int(next.Add(1) - 1) {
+				sample(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return proposers, err
 		}
-		proposers[i] = proposer
 	}
 	return proposers, nil
 }

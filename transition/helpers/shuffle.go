@@ -97,23 +97,28 @@ func shuffleInPlace(list []primitives.ValidatorIndex, seed primitives.Bytes32) {
 }
 
 // swapMirrored swaps list[sum-j] and list[j], for j from hi down to lo, where bit j of the round's source is set.
-// buf holds seed and round; its last four bytes are set here.
+// buf holds seed and round; its last four bytes are set here. The swap is branch-free: its bits are random, so a
+// branch would be mispredicted half the time.
 func swapMirrored(list []primitives.ValidatorIndex, buf *[37]byte, sum, lo, hi uint64) {
 	if lo > hi {
 		return
 	}
-	var source [32]byte
+	var words [4]uint64 // the source hash of positions j&^255 ... j|255, as little-endian words
 	block := uint64(1<<64 - 1)
 	for j := hi; ; j-- {
-		if j/256 != block {
-			block = j / 256
+		if j>>8 != block {
+			block = j >> 8
 			binary.LittleEndian.PutUint32(buf[33:], uint32(block))
-			source = sha256.Sum256(buf[:])
+			source := sha256.Sum256(buf[:])
+			for w := range words {
+				words[w] = binary.LittleEndian.Uint64(source[8*w:])
+			}
 		}
-		if (source[(j%256)/8]>>(j%8))&1 == 1 {
-			i := sum - j
-			list[i], list[j] = list[j], list[i]
-		}
+		i := sum - j
+		a, b := list[i], list[j]
+		mask := -primitives.ValidatorIndex(words[(j&255)>>6] >> (j & 63) & 1) // all ones if the bit is set
+		x := (a ^ b) & mask
+		list[i], list[j] = a^x, b^x
 		if j == lo {
 			return
 		}

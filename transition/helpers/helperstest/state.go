@@ -61,6 +61,24 @@ func PublicKeys(n int, base uint64) []primitives.BLSPubkey {
 	return keys
 }
 
+// SecretKey returns the secret key of PublicKeys(n, base)[i]: the scalar base+1+i.
+func SecretKey(base uint64, i int) *bls.SecretKey {
+	var be [32]byte
+	binary.BigEndian.PutUint64(be[24:], base+1+uint64(i))
+	sk, err := bls.SecretKeyFromBytes(be[:])
+	if err != nil {
+		panic(fmt.Sprintf("helperstest: secret key %d: %v", i, err))
+	}
+	return sk
+}
+
+// ValidatorSecretKey returns the secret key of validator index of the state NewState builds from opts.
+func ValidatorSecretKey(opts Options, index int) *bls.SecretKey {
+	return SecretKey(keyBase(opts), index)
+}
+
+func keyBase(opts Options) uint64 { return opts.Seed << 32 }
+
 // NewState builds the state opts describe; opts.Epoch must be at least MinEpoch. It panics only on a bug in this
 // package.
 func NewState(spec *params.Spec, opts Options) *types.BeaconState {
@@ -112,7 +130,7 @@ func NewState(spec *params.Spec, opts Options) *types.BeaconState {
 
 	// The registry: mostly active 0x01 validators at 32 ETH, some compounding ones with more, some exited, some
 	// slashed, some queued for activation, a few under the ejection balance.
-	pubkeys := PublicKeys(n, opts.Seed<<32)
+	pubkeys := PublicKeys(n, keyBase(opts))
 	validators := make([]types.Validator, n)
 	s.Validators = make([]*types.Validator, n)
 	s.Balances = make([]primitives.Gwei, n)
