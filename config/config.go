@@ -49,7 +49,20 @@ type P2PConfig struct {
 	ListenUDP netip.AddrPort
 	// StaticPeers are multiaddrs or ENRs the node keeps connected.
 	staticPeers []string
+	// ListenQUIC is libp2p's QUIC (UDP) address; the zero AddrPort turns QUIC off.
+	ListenQUIC netip.AddrPort
+	// Bootnodes are the ENRs discv5 starts from.
+	bootnodes []string
+	// TargetPeers is the peer count the node dials up to; MaxPeers the most it accepts.
+	TargetPeers, MaxPeers int
+	// NodeKey is the file of the node's secp256k1 key; "" means <data_dir>/network/node-key.
+	NodeKey string
+	// SubscribeAllSubnets joins every attestation subnet.
+	SubscribeAllSubnets bool
 }
+
+// Bootnodes returns a copy of the bootnode ENRs.
+func (p P2PConfig) Bootnodes() []string { return slices.Clone(p.bootnodes) }
 
 // StaticPeers returns a copy, so that a caller cannot change the shared configuration through it.
 func (p P2PConfig) StaticPeers() []string { return slices.Clone(p.staticPeers) }

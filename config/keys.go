@@ -35,7 +35,7 @@ const (
 )
 
 func options() []option {
-	return append(coreOptions(), syncStoreOptions()...)
+	return append(append(coreOptions(), syncStoreOptions()...), p2pOptions()...)
 }
 
 func coreOptions() []option {

@@ -34,10 +34,11 @@ func NewActor() actor.Actor { return &Actor{} }
 // New returns a forkchoice actor that builds its store from cfg.Chain whenever it starts.
 func New(cfg Config) actor.Actor { return &Actor{cfg: cfg} }
 
-// chainBuilt brings the store built on the loading goroutine to the actor.
+// chainBuilt brings the store built on the loading goroutine to the actor incarnation that started it.
 type chainBuilt struct {
-	core *core
-	err  error
+	owner *Actor
+	core  *core
+	err   error
 }
 
 // stashedRequest is a message kept while the store was built, with whom to answer.
@@ -77,11 +78,11 @@ func (a *Actor) start(ctx actor.Context) {
 	actors.Go(ctx, "build store", func(done context.Context) {
 		chain, err := cfg.Chain.LoadChain(done)
 		if err != nil {
-			system.Root.Send(self, &chainBuilt{err: fmt.Errorf("load chain: %w", err)})
+			system.Root.Send(self, &chainBuilt{owner: a, err: fmt.Errorf("load chain: %w", err)})
 			return
 		}
 		c, err := newCore(cfg, chain)
-		system.Root.Send(self, &chainBuilt{core: c, err: err})
+		system.Root.Send(self, &chainBuilt{owner: a, core: c, err: err})
 	})
 	ctx.Logger().Info("Started; building the store")
 }
@@ -90,12 +91,15 @@ func (a *Actor) start(ctx actor.Context) {
 // cannot be loaded or replayed fails the actor, so that its supervisor retries and, if it keeps failing, stops
 // the node.
 func (a *Actor) built(ctx actor.Context, msg *chainBuilt) {
+	if msg.owner != a || !a.loading {
+		return // built for an incarnation that has since crashed: this one builds its own
+	}
 	if msg.err != nil {
 		panic(fmt.Errorf("forkchoice: %w", msg.err))
 	}
 	a.core, a.loading = msg.core, false
 	h := a.core.head
-	ctx.Logger().Info("Built the store", "blocks", a.core.store.BlockCount(), "head", primitives.Root(h.Root),
+	ctx.Logger().Info("Built the store", "blocks", a.core.store.BlockCount(), "head", hexRoot(h.Root),
 		"slot", h.Slot, "justified", a.core.justified.Epoch, "finalized", a.core.finalized.Epoch)
 	a.publish(ctx, &HeadChanged{Root: h.Root, Slot: h.Slot, StateRoot: h.StateRoot,
 		ExecutionBlockHash: h.ExecutionBlockHash, Optimistic: h.Execution != ExecutionValid})
@@ -127,7 +131,7 @@ func (a *Actor) handle(ctx actor.Context, msg any, sender *actor.PID) {
 		events, err := c.importBlock(msg)
 		a.publish(ctx, events...)
 		if err != nil {
-			ctx.Logger().Debug("Block not added", "root", msg.Root, "err", err)
+			ctx.Logger().Debug("Block not added", "root", hexRoot(msg.Root), "err", err)
 		}
 		respond(&BlockImported{Root: msg.Root, Head: c.head.Root, Err: err})
 	case *OnAttestation:
@@ -142,7 +146,7 @@ func (a *Actor) handle(ctx actor.Context, msg any, sender *actor.PID) {
 		events, err := c.onPayloadStatus(msg)
 		a.publish(ctx, events...)
 		if err != nil {
-			ctx.Logger().Warn("Payload status not applied", "root", msg.Root, "valid", msg.Valid, "err", err)
+			ctx.Logger().Warn("Payload status not applied", "root", hexRoot(msg.Root), "valid", msg.Valid, "err", err)
 		}
 		respond(&Applied{Err: err})
 	case *Tick:
@@ -202,9 +206,12 @@ func (a *Actor) publish(ctx actor.Context, events ...any) {
 		ctx.ActorSystem().EventStream.Publish(e)
 		switch e := e.(type) {
 		case *Reorg:
-			ctx.Logger().Info("Reorg", "old", e.OldHead, "new", e.NewHead, "depth", e.Depth)
+			ctx.Logger().Info("Reorg", "old", hexRoot(e.OldHead), "new", hexRoot(e.NewHead), "depth", e.Depth)
 		case *Finalized:
-			ctx.Logger().Info("Finalized", "epoch", e.Checkpoint.Epoch, "root", e.Checkpoint.Root)
+			ctx.Logger().Info("Finalized", "epoch", e.Checkpoint.Epoch, "root", hexRoot(e.Checkpoint.Root))
 		}
 	}
 }
+
+// hexRoot renders a root for the logs.
+func hexRoot(root primitives.Root) string { return fmt.Sprintf("%#x", root) }

@@ -1,7 +1,70 @@
 package peers
 
+import (
+	"time"
+
+	"github.com/salamander-client/salamander/gossip"
+	"github.com/salamander-client/salamander/primitives"
+	"github.com/salamander-client/salamander/reqresp"
+	"github.com/salamander-client/salamander/types"
+)
+
 // StatusRequest asks the peers actor for its Status; it replies with a *StatusResponse.
 type StatusRequest struct{}
 
 // StatusResponse answers a StatusRequest.
 type StatusResponse struct{ Status Status }
+
+// Status is what the peers actor reports about itself.
+type Status struct {
+	StartedAt time.Time // when the answering incarnation started
+	Requests  uint64    // status requests it answered, this one included
+	Running   bool      // the libp2p host is up
+	PeerID    string
+	ENR       string   // "" when discv5 is off
+	Addrs     []string // listen multiaddrs
+	Peers     []PeerInfo
+}
+
+// PeerInfo describes a connected peer.
+type PeerInfo struct {
+	ID         string
+	Inbound    bool
+	Handshaked bool // status exchanged and accepted
+	Status     types.Status
+	MetaData   types.MetaData
+	Score      float64
+	Latency    time.Duration
+	Agent      string
+}
+
+// BlocksByRangeRequest asks for the blocks of [Start, Start+Count) from the best peer; the actor retries elsewhere
+// on failure and replies with a *BlocksResponse.
+type BlocksByRangeRequest struct {
+	Start primitives.Slot
+	Count uint64
+}
+
+// BlocksByRootRequest asks for blocks by root; the actor replies with a *BlocksResponse.
+type BlocksByRootRequest struct{ Roots []primitives.Root }
+
+// BlocksResponse answers a blocks request: the SSZ of each block with its slot and root, and the peer that sent them.
+type BlocksResponse struct {
+	Blocks []reqresp.Block
+	Peer   string
+	Err    error
+}
+
+// Publish asks the peers actor to publish an SSZ message on a gossip topic of the current fork; it replies with a
+// *Published.
+type Publish struct {
+	Kind   gossip.Kind
+	Subnet uint64
+	SSZ    []byte
+}
+
+// Published answers Publish.
+type Published struct {
+	Topic string
+	Err   error
+}

@@ -17,15 +17,15 @@ import (
 type Behaviour uint8
 
 const (
-	GoodResponse     Behaviour = iota // answered a request well
-	Timeout                           // did not answer in time
-	InvalidResponse                   // malformed chunk, wrong context bytes, blocks that do not match the request
-	ErrorResponse                     // answered with an error code
-	EmptyResponse                     // answered nothing where it claimed to have data
-	RateLimitAbuse                    // exceeded our rate limit
-	BadRequest                        // sent us a malformed request
-	WrongNetwork                      // status of another fork digest
-	DialFailure                       // could not be dialed
+	GoodResponse    Behaviour = iota // answered a request well
+	Timeout                          // did not answer in time
+	InvalidResponse                  // malformed chunk, wrong context bytes, blocks that do not match the request
+	ErrorResponse                    // answered with an error code
+	EmptyResponse                    // answered nothing where it claimed to have data
+	RateLimitAbuse                   // exceeded our rate limit
+	BadRequest                       // sent us a malformed request
+	WrongNetwork                     // status of another fork digest
+	DialFailure                      // could not be dialed
 	numBehaviours
 )
 

@@ -22,6 +22,8 @@ import (
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/clock"
+	"github.com/salamander-client/salamander/gossip"
+	"github.com/salamander-client/salamander/peers"
 	"github.com/salamander-client/salamander/store"
 )
 
@@ -37,6 +39,13 @@ type Options struct {
 	SlotsPerEpoch  uint64
 	Store          store.Config  // the store actor's database
 	StartTimeout   time.Duration // how long Start waits for every actor to start; zero: DefaultStartTimeout
+	Network        NetworkOptions // the zero value leaves the network off
+}
+
+// NetworkOptions configure the network subtree's actors.
+type NetworkOptions struct {
+	Peers  peers.Config
+	Gossip gossip.Config
 }
 
 func (o Options) clockConfig() clock.Config {

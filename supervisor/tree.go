@@ -24,9 +24,9 @@ import (
 //	├── transition
 //	├── forkchoice
 //	├── engineapi
-//	├── network          rest-for-one, 10 restarts / 1m
-//	│   ├── peers        bounded mailbox, drops newest
-//	│   └── gossip       bounded mailbox, drops oldest
+//	├── network          one-for-one, 10 restarts / 1m
+//	│   ├── peers        libp2p host, discv5, gossipsub router, req/resp; bounded mailbox, drops newest
+//	│   └── gossip       gossip validation; bounded mailbox, drops oldest
 //	├── blocksync
 //	└── clock
 func nodeTree(opts Options) spec {
@@ -42,12 +42,15 @@ func nodeTree(opts Options) spec {
 		worker("transition", transition.NewActor),
 		worker("forkchoice", forkchoice.NewActor),
 		worker("engineapi", engineapi.NewActor),
-		// network: rest-for-one, because gossip's mesh is built on the connections peers manages. A peers
-		// restart drops those connections, so gossip restarts with it; a gossip failure leaves the peers and
-		// their scores alone.
-		supervise("network", restForOne, networkLimits,
-			worker("peers", peers.NewActor).withMailbox(actors.PeerMailbox()),
-			worker("gossip", gossip.NewActor).withMailbox(actors.GossipMailbox()),
+		// network: one-for-one. Everything that dies with the libp2p host (connections, discv5, the gossipsub
+		// router and its mesh, req/resp streams) lives in peers, which comes back with the same node key and
+		// peer scores from the data directory and redials; gossip only validates messages and keeps duplicate
+		// caches that a host restart does not invalidate, so it has no reason to restart with peers, and a
+		// gossip failure (a validation bug) must not cost the node its connections. While one of them restarts,
+		// the other degrades: gossip ignores what it cannot get validated.
+		supervise("network", oneForOne, networkLimits,
+			worker("peers", func() actor.Actor { return peers.NewActor(opts.Network.Peers) }).withMailbox(actors.PeerMailbox()),
+			worker("gossip", func() actor.Actor { return gossip.NewActor(opts.Network.Gossip) }).withMailbox(actors.GossipMailbox()),
 		),
 		worker("blocksync", blocksync.NewActor),
 		worker("clock", func() actor.Actor { return clock.NewActor(opts.clockConfig()) }),

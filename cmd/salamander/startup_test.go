@@ -564,3 +564,34 @@ func loadTestConfig(t *testing.T, fs *pflag.FlagSet, args []string) config.Confi
 	}
 	return cfg
 }
+
+// A signal during a checkpoint download abandons it: the node exits cleanly, without writing anything.
+func TestRunInterruptedDuringCheckpointSync(t *testing.T) {
+	chain := newTestChain(t)
+	requested := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requested <- struct{}{}
+		<-r.Context().Done() // a download that never ends
+	}))
+	t.Cleanup(srv.Close)
+	dataDir := t.TempDir()
+	r := startCommand(t, append([]string{"run", "--data-dir", dataDir, "--checkpoint-sync-url", srv.URL}, chain.args...)...)
+	select {
+	case <-requested:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no download started:\n%s", r.stderr)
+	}
+	r.signals <- os.Interrupt
+	if code := r.wait(); code != exitOK {
+		t.Fatalf("exit %d after SIGINT during checkpoint sync, want 0:\n%s", code, r.stderr)
+	}
+	logs := r.stderr.String()
+	for _, want := range []string{"Shutting down before the node started", "Shutdown complete"} {
+		if _, ok := find(logs, want); !ok {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	if _, ok := find(logs, "Checkpoint sync failed"); ok {
+		t.Errorf("an interrupted download was logged as a failure:\n%s", logs)
+	}
+}

@@ -165,3 +165,19 @@ func (c *cpuTimer) report(b *testing.B) {
 		b.ReportMetric(float64(c.total.Microseconds())/1000/float64(c.n), "cpu-ms/op")
 	}
 }
+
+// BenchmarkProcessSlot measures process_slot, which hashes the whole state: without a tree-hash cache
+// (helpers.Env.StateRoot) this, not epoch processing, dominates advancing a large state through empty slots.
+func BenchmarkProcessSlot(b *testing.B) {
+	spec, pre := benchState(b, helperstest.Options{Validators: 1 << 20, Epoch: benchEpoch, Seed: 1, NewDeposits: 8})
+	env := helpers.NewEnv(spec, nil)
+	state := helpers.CopyState(pre)
+	var cpu cpuTimer
+	b.ResetTimer()
+	for range b.N {
+		cpu.start()
+		epoch.ProcessSlot(env, state)
+		cpu.stop()
+	}
+	cpu.report(b)
+}

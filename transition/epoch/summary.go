@@ -2,6 +2,8 @@ package epoch
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
@@ -60,8 +62,9 @@ type Summary struct {
 	slashingCandidates []primitives.ValidatorIndex
 }
 
-// Summarize makes the Summary of state in one pass over the registry. The state's per-validator lists must all
-// have one entry per validator (ErrInconsistentState), as they do in every state a chain reaches.
+// Summarize makes the Summary of state in one pass over the registry, split over the available cores for large
+// registries. The state's per-validator lists must all have one entry per validator (ErrInconsistentState), as
+// they do in every state a chain reaches.
 func Summarize(env *helpers.Env, state *types.BeaconState) (*Summary, error) {
 	if err := checkLists(state); err != nil {
 		return nil, err
@@ -73,24 +76,76 @@ func Summarize(env *helpers.Env, state *types.BeaconState) (*Summary, error) {
 		status:            make([]uint8, n),
 		effectiveBalances: make([]primitives.Gwei, n),
 	}
+	chunks := make([]summaryChunk, max(1, min(runtime.GOMAXPROCS(0), n/minValidatorsPerWorker)))
+	var wg sync.WaitGroup
+	for c := range chunks {
+		chunk := &chunks[c]
+		chunk.from, chunk.to = n*c/len(chunks), n*(c+1)/len(chunks)
+		wg.Go(func() { chunk.summarize(env, state, s) })
+	}
+	wg.Wait()
+
+	var total summaryChunk
+	for c := range chunks {
+		chunk := &chunks[c]
+		if chunk.err != nil {
+			return nil, fmt.Errorf("summarize epoch %d: %w", s.CurrentEpoch, chunk.err)
+		}
+		total.active, total.carries = addCarry(total.active, chunk.active, total.carries+chunk.carries)
+		total.currentTarget, total.carries = addCarry(total.currentTarget, chunk.currentTarget, total.carries)
+		for flag := range total.previous {
+			total.previous[flag], total.carries = addCarry(total.previous[flag], chunk.previous[flag], total.carries)
+		}
+		s.registryCandidates = append(s.registryCandidates, chunk.registryCandidates...)
+		s.slashingCandidates = append(s.slashingCandidates, chunk.slashingCandidates...)
+	}
+	if total.carries != 0 {
+		return nil, fmt.Errorf("summarize epoch %d: balance sum: %w", s.CurrentEpoch, helpers.ErrOverflow)
+	}
+	s.TotalActiveBalance = primitives.Gwei(max(params.EffectiveBalanceIncrement, total.active))
+	for flag := range total.previous {
+		s.PreviousParticipatingBalance[flag] = primitives.Gwei(max(params.EffectiveBalanceIncrement, total.previous[flag]))
+	}
+	s.CurrentTargetBalance = primitives.Gwei(max(params.EffectiveBalanceIncrement, total.currentTarget))
+	return s, nil
+}
+
+// minValidatorsPerWorker keeps small registries on one goroutine: below it a goroutine costs more than it saves.
+const minValidatorsPerWorker = 1 << 16
+
+// summaryChunk is one worker's share of Summarize: validators [from, to) and their sums.
+type summaryChunk struct {
+	from, to                               int
+	active, currentTarget                  uint64
+	previous                               [helpers.ParticipationFlagCount]uint64
+	carries                                uint64 // carries out of the sums: any means an overflow
+	registryCandidates, slashingCandidates []primitives.ValidatorIndex
+	err                                    error
+}
+
+// summarize fills s's per-validator entries of the chunk's validators and sums their balances.
+func (c *summaryChunk) summarize(env *helpers.Env, state *types.BeaconState, s *Summary) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.err = fmt.Errorf("%w: panic: %v", helpers.ErrAssertion, r)
+		}
+	}()
 	previousEpoch, currentEpoch := s.PreviousEpoch, s.CurrentEpoch
 	lookaheadEpoch := currentEpoch + params.MinSeedLookahead + 1
 	slashingEpoch := currentEpoch + params.EpochsPerSlashingsVector/2
 	ejectionBalance := env.Spec.EjectionBalance
-	var active, currentTarget uint64
-	var previous [helpers.ParticipationFlagCount]uint64
-	var overflow uint64 // carries out of the sums
 	previousParticipation, currentParticipation := state.PreviousEpochParticipation, state.CurrentEpochParticipation
-	for i, v := range state.Validators {
+	for i := c.from; i < c.to; i++ {
+		v := state.Validators[i]
 		var status uint8
 		eb := v.EffectiveBalance
 		s.effectiveBalances[i] = eb
 		activeNow := helpers.IsActiveValidator(v, currentEpoch)
 		if activeNow {
-			active, overflow = addCarry(active, uint64(eb), overflow)
+			c.active, c.carries = addCarry(c.active, uint64(eb), c.carries)
 			if !v.Slashed && helpers.HasFlag(currentParticipation[i], helpers.TimelyTargetFlagIndex) {
 				status |= statusCurrentTarget
-				currentTarget, overflow = addCarry(currentTarget, uint64(eb), overflow)
+				c.currentTarget, c.carries = addCarry(c.currentTarget, uint64(eb), c.carries)
 			}
 		}
 		if helpers.IsActiveValidator(v, previousEpoch) {
@@ -100,7 +155,7 @@ func Summarize(env *helpers.Env, state *types.BeaconState) (*Summary, error) {
 				for flag := range helpers.ParticipationFlagCount {
 					if flags&(1<<flag) != 0 {
 						status |= 1 << flag
-						previous[flag], overflow = addCarry(previous[flag], uint64(eb), overflow)
+						c.previous[flag], c.carries = addCarry(c.previous[flag], uint64(eb), c.carries)
 					}
 				}
 			}
@@ -114,21 +169,12 @@ func Summarize(env *helpers.Env, state *types.BeaconState) (*Summary, error) {
 
 		if helpers.IsEligibleForActivationQueue(v) || (activeNow && eb <= ejectionBalance) ||
 			v.ActivationEpoch == primitives.FarFutureEpoch {
-			s.registryCandidates = append(s.registryCandidates, primitives.ValidatorIndex(i))
+			c.registryCandidates = append(c.registryCandidates, primitives.ValidatorIndex(i))
 		}
 		if v.Slashed && (v.WithdrawableEpoch == slashingEpoch || v.ExitEpoch == primitives.FarFutureEpoch) {
-			s.slashingCandidates = append(s.slashingCandidates, primitives.ValidatorIndex(i))
+			c.slashingCandidates = append(c.slashingCandidates, primitives.ValidatorIndex(i))
 		}
 	}
-	if overflow != 0 {
-		return nil, fmt.Errorf("summarize epoch %d: balance sum: %w", s.CurrentEpoch, helpers.ErrOverflow)
-	}
-	s.TotalActiveBalance = primitives.Gwei(max(params.EffectiveBalanceIncrement, active))
-	for flag := range previous {
-		s.PreviousParticipatingBalance[flag] = primitives.Gwei(max(params.EffectiveBalanceIncrement, previous[flag]))
-	}
-	s.CurrentTargetBalance = primitives.Gwei(max(params.EffectiveBalanceIncrement, currentTarget))
-	return s, nil
 }
 
 // effectiveBalance returns validator index's effective balance: recorded, or for a validator added since, read

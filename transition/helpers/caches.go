@@ -36,8 +36,8 @@ type Caches struct {
 }
 
 // DefaultShufflingCacheSize holds the previous, current and next epochs' shufflings of a few branches. A shuffling
-// costs 16 bytes per active validator.
-const DefaultShufflingCacheSize = 12
+// costs 16 bytes per active validator: 128 MiB for all eight at a million validators.
+const DefaultShufflingCacheSize = 8
 
 // NewCaches returns empty caches.
 func NewCaches() *Caches {
@@ -150,6 +150,13 @@ func (env *Env) shufflingFor(state *types.BeaconState, epoch primitives.Epoch) *
 	}
 	c.shufflings.put(key, s)
 	return s
+}
+
+// PrepareCommittees computes epoch's committees (the whole-list shuffle) ahead of use and keeps them in the caches,
+// so that the first block of the epoch does not pay for them. Run it off the block import path, for the next epoch
+// once a state has entered an epoch; it does nothing useful without caches.
+func PrepareCommittees(env *Env, state *types.BeaconState, epoch primitives.Epoch) {
+	env.shufflingFor(state, epoch).Shuffled()
 }
 
 // totalActiveBalance returns get_total_active_balance, from the caches when they hold it.

@@ -21,13 +21,13 @@ func CopyState(state *types.BeaconState) *types.BeaconState {
 	c.Eth1Data = clonePtr(state.Eth1Data)
 	c.Eth1DataVotes = cloneAll(state.Eth1DataVotes)
 	c.Validators = cloneAll(state.Validators)
-	c.Balances = slices.Clone(state.Balances)
-	c.PreviousEpochParticipation = slices.Clone(state.PreviousEpochParticipation)
-	c.CurrentEpochParticipation = slices.Clone(state.CurrentEpochParticipation)
+	c.Balances = cloneRoomy(state.Balances)
+	c.PreviousEpochParticipation = cloneRoomy(state.PreviousEpochParticipation)
+	c.CurrentEpochParticipation = cloneRoomy(state.CurrentEpochParticipation)
 	c.PreviousJustifiedCheckpoint = clonePtr(state.PreviousJustifiedCheckpoint)
 	c.CurrentJustifiedCheckpoint = clonePtr(state.CurrentJustifiedCheckpoint)
 	c.FinalizedCheckpoint = clonePtr(state.FinalizedCheckpoint)
-	c.InactivityScores = slices.Clone(state.InactivityScores)
+	c.InactivityScores = cloneRoomy(state.InactivityScores)
 	c.CurrentSyncCommittee = clonePtr(state.CurrentSyncCommittee)
 	c.NextSyncCommittee = clonePtr(state.NextSyncCommittee)
 	if h := state.LatestExecutionPayloadHeader; h != nil {
@@ -45,6 +45,18 @@ func CopyState(state *types.BeaconState) *types.BeaconState {
 	return c
 }
 
+// registryHeadroom is the spare capacity CopyState gives the per-validator lists, so that the validators an epoch
+// or a block adds (a handful) are appended without copying lists of a million entries again.
+const registryHeadroom = 256
+
+// cloneRoomy copies a per-validator list with registryHeadroom spare capacity. A nil list stays nil.
+func cloneRoomy[T any](list []T) []T {
+	if list == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(list)+registryHeadroom), list...)
+}
+
 // clonePtr copies the value p points to; T must hold no pointers or slices.
 func clonePtr[T any](p *T) *T {
 	if p == nil {
@@ -54,13 +66,14 @@ func clonePtr[T any](p *T) *T {
 	return &v
 }
 
-// cloneAll copies a list of pointers to flat values into one backing array. A nil list stays nil.
+// cloneAll copies a list of pointers to flat values into one backing array, with registryHeadroom spare pointers.
+// A nil list stays nil.
 func cloneAll[T any](list []*T) []*T {
 	if list == nil {
 		return nil
 	}
 	values := make([]T, len(list))
-	out := make([]*T, len(list), cap(list))
+	out := make([]*T, len(list), len(list)+registryHeadroom)
 	for i, p := range list {
 		if p != nil {
 			values[i] = *p
