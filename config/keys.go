@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,11 @@ const (
 )
 
 func options() []option {
-	return append(append(coreOptions(), syncStoreOptions()...), p2pOptions()...)
+	core := coreOptions()
+	// The [p2p] keys of p2p.go follow the section's first keys, in the order of the example file.
+	at := slices.IndexFunc(core, func(o option) bool { return o.key == "p2p.static_peers" }) + 1
+	core = slices.Insert(core, at, p2pOptions()...)
+	return append(core, syncStoreOptions()...)
 }
 
 func coreOptions() []option {
@@ -125,7 +130,7 @@ func coreOptions() []option {
 		},
 		{
 			key: "p2p.listen_tcp", flag: "p2p-listen-tcp", kind: kindString, def: "0.0.0.0:9000",
-			usage: "libp2p TCP listen address, IP:port (reserved: the libp2p host is not written yet)",
+			usage: "libp2p TCP listen address, IP:port",
 			set: func(c *Config, raw any) error {
 				ap, err := addrPortOf(raw, false)
 				c.P2P.ListenTCP = ap
@@ -134,7 +139,7 @@ func coreOptions() []option {
 		},
 		{
 			key: "p2p.listen_udp", flag: "p2p-listen-udp", kind: kindString, def: "0.0.0.0:9000",
-			usage: "discv5 UDP listen address, IP:port (reserved: the libp2p host is not written yet)",
+			usage: "discv5 UDP listen address, IP:port",
 			set: func(c *Config, raw any) error {
 				ap, err := addrPortOf(raw, false)
 				c.P2P.ListenUDP = ap
@@ -143,7 +148,7 @@ func coreOptions() []option {
 		},
 		{
 			key: "p2p.static_peers", flag: "p2p-static-peers", kind: kindList, def: []string{},
-			usage: "peers to stay connected to: multiaddrs (/ip4/.../p2p/...) or ENRs (enr:...) (reserved: the libp2p host is not written yet)",
+			usage: "peers to stay connected to: multiaddrs (/ip4/.../p2p/...) or ENRs (enr:...)",
 			set: func(c *Config, raw any) error {
 				peers, err := listOf(raw)
 				if err != nil {

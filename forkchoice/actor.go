@@ -70,7 +70,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 
 func (a *Actor) start(ctx actor.Context) {
 	if a.cfg.Chain == nil {
-		ctx.Logger().Info("Started without a chain")
+		ctx.Logger().Info("Started", "chain", "none")
 		return
 	}
 	a.loading = true
@@ -84,7 +84,7 @@ func (a *Actor) start(ctx actor.Context) {
 		c, err := newCore(cfg, chain)
 		system.Root.Send(self, &chainBuilt{owner: a, core: c, err: err})
 	})
-	ctx.Logger().Info("Started; building the store")
+	ctx.Logger().Info("Started", "chain", "building the store")
 }
 
 // built takes the store the loading goroutine built, then handles the messages kept meanwhile. A chain that

@@ -43,7 +43,9 @@ func (s *specStore) currentSlot() primitives.Slot {
 	return primitives.Slot((s.time - s.genesisTime) / s.spec.SecondsPerSlot)
 }
 
-func (s *specStore) currentEpoch() primitives.Epoch { return helpers.ComputeEpochAtSlot(s.currentSlot()) }
+func (s *specStore) currentEpoch() primitives.Epoch {
+	return helpers.ComputeEpochAtSlot(s.currentSlot())
+}
 
 func (s *specStore) ancestor(root primitives.Root, slot primitives.Slot) primitives.Root {
 	b := s.blocks[root]

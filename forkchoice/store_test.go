@@ -3,6 +3,7 @@ package forkchoice
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
@@ -58,6 +59,11 @@ func (h *storeHarness) add(parent primitives.Root, slot primitives.Slot, salt ui
 func (h *storeHarness) vote(root primitives.Root, from, to int) {
 	h.t.Helper()
 	slot := h.c.slots[root]
+	if t := h.c.genesis + uint64(slot+1)*h.store.cfg.Spec.SecondsPerSlot; h.store.Time() < t {
+		if err := h.store.OnTick(t); err != nil {
+			h.t.Fatal(err)
+		}
+	}
 	epoch := helpers.ComputeEpochAtSlot(slot)
 	target, err := h.store.GetCheckpointBlock(root, epoch)
 	if err != nil {
@@ -95,7 +101,7 @@ func TestInvalidPayloadMovesTheHeadOffItsChain(t *testing.T) {
 	a2 := h.add(a1, 2, 2, ExecutionOptimistic, post)
 	a3 := h.add(a2, 3, 3, ExecutionOptimistic, post)
 	b2 := h.add(a1, 2, 102, ExecutionValid, post)
-	if err := h.store.OnTick(h.c.genesis + 12*5); err != nil {
+	if err := h.store.OnTick(h.c.genesis + h.store.cfg.Spec.SecondsPerSlot*5); err != nil {
 		t.Fatal(err)
 	}
 	h.vote(a3, 0, 40)
@@ -164,7 +170,7 @@ func TestPruningKeepsHeadAndWeights(t *testing.T) {
 	build := func(h *storeHarness) (roots []primitives.Root) {
 		parent := h.c.anchor.Root
 		post := anchorPost(h.c)
-		for slot := primitives.Slot(1); slot <= 4*spe; slot++ {
+		for slot := primitives.Slot(1); slot <= 6*spe; slot++ {
 			epoch := helpers.ComputeEpochAtSlot(slot)
 			if epoch >= 2 && slot%spe == 1 {
 				// The start of epoch-1 is justified, epoch-2 finalized.
@@ -191,7 +197,7 @@ func TestPruningKeepsHeadAndWeights(t *testing.T) {
 		t.Fatalf("heads differ after pruning")
 	}
 	finalized := pruned.store.FinalizedCheckpoint()
-	if finalized.Epoch < 2 || !pruned.store.HasBlock(finalized.Root) {
+	if finalized.Epoch < 3 || !pruned.store.HasBlock(finalized.Root) {
 		t.Fatalf("finalized %+v", finalized)
 	}
 	for i, root := range prunedRoots {
@@ -229,8 +235,9 @@ func TestOnBlockRefusals(t *testing.T) {
 
 func TestPendingAttestationsWaitForTheirBlockAndSlot(t *testing.T) {
 	c := newTestChain(64)
-	now := c.genesis + 12*3
-	cfg := Config{Spec: testSpec(t), Availability: alwaysAvailable{}}
+	spec := testSpec(t)
+	now := c.genesis + spec.SecondsPerSlot*3
+	cfg := Config{Spec: spec, Availability: alwaysAvailable{}, Now: func() time.Time { return time.Unix(int64(now), 0) }}
 	core, err := newCore(cfg, &Chain{Anchor: c.anchor, AnchorBalances: c.balances})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +265,7 @@ func TestPendingAttestationsWaitForTheirBlockAndSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	vote(a2.Root, 2, 0, 10) // a2 not seen yet
+	vote(a2.Root, 2, 0, 10)  // a2 not seen yet
 	vote(b1.Root, 3, 10, 15) // slot 3 is not over yet
 	if len(core.pending.items) != 2 {
 		t.Fatalf("%d pending attestations, want 2", len(core.pending.items))
@@ -269,7 +276,8 @@ func TestPendingAttestationsWaitForTheirBlockAndSlot(t *testing.T) {
 	if len(core.pending.items) != 1 || core.head.Root != a2.Root {
 		t.Fatalf("after a2: %d pending, head %#x", len(core.pending.items), core.head.Root)
 	}
-	core.tick(now + 12)
+	now += spec.SecondsPerSlot
+	core.tick(now)
 	if len(core.pending.items) != 0 {
 		t.Fatalf("after slot 3: %d pending", len(core.pending.items))
 	}

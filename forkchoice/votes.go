@@ -93,6 +93,29 @@ func computeDeltas(nodeCount int, vt *voteTracker, oldBalances, newBalances []pr
 	deltas := make([]int64, nodeCount)
 	current, next := vt.current, vt.next
 	checkEquivocation := equivocating.count > 0
+	sameBalances := len(oldBalances) == len(newBalances) && (len(newBalances) == 0 || &oldBalances[0] == &newBalances[0])
+	if sameBalances && !checkEquivocation {
+		// The common case, between two changes of justified checkpoint: only the votes that moved matter, and
+		// the balance lists need not be read for the others.
+		for i, nxt := range next {
+			cur := current[i]
+			if cur == nxt {
+				continue
+			}
+			var balance int64
+			if i < len(newBalances) {
+				balance = int64(newBalances[i])
+			}
+			if cur != noIndex {
+				deltas[cur] -= balance
+			}
+			if nxt != noIndex {
+				deltas[nxt] += balance
+			}
+			current[i] = nxt
+		}
+		return deltas
+	}
 	for i := range next {
 		cur, nxt := current[i], next[i]
 		if cur == noIndex && nxt == noIndex {

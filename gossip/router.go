@@ -221,8 +221,8 @@ func (r *Router) Scores() map[peer.ID]float64 {
 	return out
 }
 
-// MeshPeers lists the peers in our mesh of a topic.
-func (r *Router) MeshPeers(topic string) []peer.ID { return r.ps.ListPeers(topic) }
+// TopicPeers lists the peers subscribed to a topic that we know of.
+func (r *Router) TopicPeers(topic string) []peer.ID { return r.ps.ListPeers(topic) }
 
 // Close stops the router.
 func (r *Router) Close() { r.cancel() }

@@ -87,10 +87,8 @@ func NewValidator(spec *params.Spec, gvr primitives.Root, genesis time.Time, pub
 
 // seenKey identifies what the spec's "first valid message for ..." rules count.
 type seenKey struct {
-	kind  Kind
-	a, b  uint64
-	c     uint64
-	valid bool
+	kind    Kind
+	a, b, c uint64
 }
 
 // slotAt returns the slot at t, and whether t is at or after genesis.

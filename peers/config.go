@@ -24,7 +24,9 @@ const (
 // StatusRequest.
 type Config struct {
 	// DataDir holds the node key (network/node-key) and the peer scores (network/peer-scores.json).
-	DataDir    string
+	DataDir string
+	// NodeKey is the node key's file when not the one in DataDir.
+	NodeKey    string
 	ListenTCP  netip.AddrPort
 	ListenUDP  netip.AddrPort // discv5; the zero value turns discovery off
 	ListenQUIC netip.AddrPort // libp2p QUIC; the zero value turns QUIC off
@@ -56,7 +58,13 @@ type Config struct {
 // Enabled tells whether the network runs.
 func (c Config) Enabled() bool { return c.DataDir != "" }
 
-func (c Config) keyPath() string    { return filepath.Join(c.DataDir, "network", "node-key") }
+func (c Config) keyPath() string {
+	if c.NodeKey != "" {
+		return c.NodeKey
+	}
+	return filepath.Join(c.DataDir, "network", "node-key")
+}
+
 func (c Config) scoresPath() string { return filepath.Join(c.DataDir, "network", "peer-scores.json") }
 
 // ErrNoSpec is returned when an enabled network has no spec.

@@ -59,12 +59,12 @@ type Local interface {
 type Outcome uint8
 
 const (
-	Served         Outcome = iota // answered
-	BadRequest                    // malformed or semantically invalid: answered InvalidRequest
-	RateLimitHit                  // refused by the rate limit
-	ServerFailure                 // our fault: answered ServerError
-	StreamFailure                 // the stream failed while we answered
-	Unavailable                   // answered ResourceUnavailable
+	Served        Outcome = iota // answered
+	BadRequest                   // malformed or semantically invalid: answered InvalidRequest
+	RateLimitHit                 // refused by the rate limit
+	ServerFailure                // our fault: answered ServerError
+	StreamFailure                // the stream failed while we answered
+	Unavailable                  // answered ResourceUnavailable
 )
 
 // Observer hears of every request a peer made and of the messages that change what we know of the peer. It is

@@ -11,24 +11,7 @@ import (
 	"github.com/salamander-client/salamander/types"
 )
 
-// fieldNames are the spec's names of BeaconState's fields, in order: the leaves of the state's own tree. A test
-// checks them against the type (merkle.TypeOf), so a field added to types.BeaconState fails it until this package
-// hashes the field.
-var fieldNames = [...]string{
-	"genesis_time", "genesis_validators_root", "slot", "fork", "latest_block_header", "block_roots", "state_roots",
-	"historical_roots", "eth1_data", "eth1_data_votes", "eth1_deposit_index", "validators", "balances",
-	"randao_mixes", "slashings", "previous_epoch_participation", "current_epoch_participation", "justification_bits",
-	"previous_justified_checkpoint", "current_justified_checkpoint", "finalized_checkpoint", "inactivity_scores",
-	"current_sync_committee", "next_sync_committee", "latest_execution_payload_header", "next_withdrawal_index",
-	"next_withdrawal_validator_index", "historical_summaries", "deposit_requests_start_index",
-	"deposit_balance_to_consume", "exit_balance_to_consume", "earliest_exit_epoch", "consolidation_balance_to_consume",
-	"earliest_consolidation_epoch", "pending_deposits", "pending_partial_withdrawals", "pending_consolidations",
-	"proposer_lookahead",
-}
-
-const numFields = len(fieldNames)
-
-// stateLeaves is the width of the state's own tree: numFields padded to a power of two.
+// stateLeaves is the width of the state's own tree: its 38 fields padded to a power of two.
 const stateLeaves = 64
 
 // Cache is a tree-hash cache of a BeaconState: it keeps the hash tree of the state it last hashed and computes the
@@ -37,10 +20,9 @@ const stateLeaves = 64
 // The zero Cache is empty and ready to use. A Cache is not safe for concurrent use: one goroutine at a time may
 // call its methods, Copy included (Copy changes the original too: it marks its pages shared).
 type Cache struct {
-	built   bool
-	err     error       // the first error StateRoot met
-	run     runner      // goroutines' scratch space, never shared with copies
-	scratch [numFields]scratch
+	built bool
+	err   error  // the first error StateRoot met
+	run   runner // goroutines' scratch space, never shared with copies
 
 	blockRoots                 merkleTree
 	stateRoots                 merkleTree
@@ -83,17 +65,17 @@ func (c *Cache) init() {
 		run = newRunner()
 	}
 	*c = Cache{
-		built:           true,
-		err:             c.err,
-		run:             run,
-		blockRoots:      newMerkleTree(params.SlotsPerHistoricalRoot),
-		stateRoots:      newMerkleTree(params.SlotsPerHistoricalRoot),
-		historicalRoots: newMerkleTree(params.HistoricalRootsLimit),
-		eth1DataVotes:   newContainerList(params.EpochsPerEth1VotingPeriod*params.SlotsPerEpoch, hashEth1Data, false),
-		validators:      newContainerList(params.ValidatorRegistryLimit, hashValidators, false),
-		balances:        newMerkleTree(chunksFor(params.ValidatorRegistryLimit, uint64sPerChunk)),
-		randaoMixes:     newMerkleTree(params.EpochsPerHistoricalVector),
-		slashings:       newMerkleTree(chunksFor(params.EpochsPerSlashingsVector, uint64sPerChunk)),
+		built:                      true,
+		err:                        c.err,
+		run:                        run,
+		blockRoots:                 newMerkleTree(params.SlotsPerHistoricalRoot),
+		stateRoots:                 newMerkleTree(params.SlotsPerHistoricalRoot),
+		historicalRoots:            newMerkleTree(params.HistoricalRootsLimit),
+		eth1DataVotes:              newContainerList(params.EpochsPerEth1VotingPeriod*params.SlotsPerEpoch, hashEth1Data, false),
+		validators:                 newContainerList(params.ValidatorRegistryLimit, hashValidators, false),
+		balances:                   newMerkleTree(chunksFor(params.ValidatorRegistryLimit, uint64sPerChunk)),
+		randaoMixes:                newMerkleTree(params.EpochsPerHistoricalVector),
+		slashings:                  newMerkleTree(chunksFor(params.EpochsPerSlashingsVector, uint64sPerChunk)),
 		previousEpochParticipation: newMerkleTree(chunksFor(params.ValidatorRegistryLimit, bytesPerChunk)),
 		currentEpochParticipation:  newMerkleTree(chunksFor(params.ValidatorRegistryLimit, bytesPerChunk)),
 		inactivityScores:           newMerkleTree(chunksFor(params.ValidatorRegistryLimit, uint64sPerChunk)),
@@ -247,41 +229,37 @@ func (c *Cache) fieldRoots(s *types.BeaconState, leaves *[stateLeaves][32]byte) 
 		finishes []func(*runner) error
 		names    []string // of the fields whose tasks and finishes are listed, for errors
 	)
-	add := func(field int, p fieldPlan) {
+	add := func(field string, p fieldPlan) {
 		for _, t := range p.tasks {
 			tasks = append(tasks, func(ws *workspace) error {
 				if err := t(ws); err != nil {
-					return fmt.Errorf("%s: %w", fieldNames[field], err)
+					return fmt.Errorf("%s: %w", field, err)
 				}
 				return nil
 			})
 		}
 		if p.finish != nil {
 			finishes = append(finishes, p.finish)
-			names = append(names, fieldNames[field])
+			names = append(names, field)
 		}
 	}
-	addPacked := func(field int, t *merkleTree, src chunkSource) {
-		add(field, planChunks(t, src, &c.scratch[field]))
-	}
-	sc := &c.scratch
 	parts := 4 * len(c.run.workspaces)
-	add(11, c.validators.plan(s.Validators, parts, &sc[11]))
-	addPacked(12, &c.balances, uint64Chunks(s.Balances))
-	addPacked(21, &c.inactivityScores, uint64Chunks(s.InactivityScores))
-	addPacked(15, &c.previousEpochParticipation, byteChunks(s.PreviousEpochParticipation))
-	addPacked(16, &c.currentEpochParticipation, byteChunks(s.CurrentEpochParticipation))
-	addPacked(13, &c.randaoMixes, rootChunks(s.RandaoMixes[:]))
-	addPacked(5, &c.blockRoots, rootChunks(s.BlockRoots[:]))
-	addPacked(6, &c.stateRoots, rootChunks(s.StateRoots[:]))
-	addPacked(7, &c.historicalRoots, rootChunks(s.HistoricalRoots))
-	addPacked(14, &c.slashings, uint64Chunks(s.Slashings[:]))
-	addPacked(37, &c.proposerLookahead, uint64Chunks(s.ProposerLookahead[:]))
-	add(9, c.eth1DataVotes.plan(s.Eth1DataVotes, 1, &sc[9]))
-	add(27, c.historicalSummaries.plan(s.HistoricalSummaries, 1, &sc[27]))
-	add(34, c.pendingDeposits.plan(s.PendingDeposits, 1, &sc[34]))
-	add(35, c.pendingPartialWithdrawals.plan(s.PendingPartialWithdrawals, 1, &sc[35]))
-	add(36, c.pendingConsolidations.plan(s.PendingConsolidations, 1, &sc[36]))
+	add("validators", c.validators.plan(s.Validators, parts))
+	add("balances", planChunks(&c.balances, uint64Chunks(s.Balances)))
+	add("inactivity_scores", planChunks(&c.inactivityScores, uint64Chunks(s.InactivityScores)))
+	add("previous_epoch_participation", planChunks(&c.previousEpochParticipation, byteChunks(s.PreviousEpochParticipation)))
+	add("current_epoch_participation", planChunks(&c.currentEpochParticipation, byteChunks(s.CurrentEpochParticipation)))
+	add("randao_mixes", planChunks(&c.randaoMixes, rootChunks(s.RandaoMixes[:])))
+	add("block_roots", planChunks(&c.blockRoots, rootChunks(s.BlockRoots[:])))
+	add("state_roots", planChunks(&c.stateRoots, rootChunks(s.StateRoots[:])))
+	add("historical_roots", planChunks(&c.historicalRoots, rootChunks(s.HistoricalRoots)))
+	add("slashings", planChunks(&c.slashings, uint64Chunks(s.Slashings[:])))
+	add("proposer_lookahead", planChunks(&c.proposerLookahead, uint64Chunks(s.ProposerLookahead[:])))
+	add("eth1_data_votes", c.eth1DataVotes.plan(s.Eth1DataVotes, 1))
+	add("historical_summaries", c.historicalSummaries.plan(s.HistoricalSummaries, 1))
+	add("pending_deposits", c.pendingDeposits.plan(s.PendingDeposits, 1))
+	add("pending_partial_withdrawals", c.pendingPartialWithdrawals.plan(s.PendingPartialWithdrawals, 1))
+	add("pending_consolidations", c.pendingConsolidations.plan(s.PendingConsolidations, 1))
 	tasks = append(tasks, func(*workspace) error {
 		leaves[22] = c.currentSyncCommittee.update(s.CurrentSyncCommittee)
 		leaves[23] = c.nextSyncCommittee.update(s.NextSyncCommittee)

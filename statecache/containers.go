@@ -56,9 +56,9 @@ func (l *containerList[T]) root() [32]byte {
 }
 
 // plan prepares the update of the cached list to elems: tasks that compare and hash ranges of the elements, and a
-// finish that rehashes the tree. A nil element fails its task, after which the list's cache is
-// inconsistent and must be dropped. parts is how many ranges to split a long list into.
-func (l *containerList[T]) plan(elems []*T, parts int, sc *scratch) fieldPlan {
+// finish that rehashes the tree. A nil element fails its task, after which the list's cache is inconsistent and
+// must be dropped. parts is how many ranges to split a long list into.
+func (l *containerList[T]) plan(elems []*T, parts int) fieldPlan {
 	if k := l.drainedBy(elems); k > 0 {
 		return fieldPlan{tasks: []task{func(ws *workspace) error { return l.rebuildDrained(elems, k, ws) }}}
 	}
@@ -67,6 +67,7 @@ func (l *containerList[T]) plan(elems []*T, parts int, sc *scratch) fieldPlan {
 	l.tree.resize(n)
 	// Ranges own whole words of the ownership bitsets of both the shadow and the leaves.
 	ranges := splitRanges(n, alignment(max(l.shadow.shift, nodePageShift)), parts)
+	sc := l.tree.scratch()
 	sc.setRanges(len(ranges))
 	tasks := make([]task, len(ranges))
 	for r, bounds := range ranges {
@@ -141,7 +142,7 @@ func (l *containerList[T]) rebuildDrained(elems []*T, k int, ws *workspace) erro
 	old, n := l.shadow.len(), len(elems)
 	shadow := newPagedVec[T](l.shadow.shift)
 	shadow.resize(n)
-	tree := merkleTree{depth: l.tree.depth, layers: []pagedVec[[32]byte]{newPagedVec[[32]byte](nodePageShift)}}
+	tree := emptyTree(l.tree.depth)
 	tree.resize(n)
 	changed := ws.dirty[:0]
 	for i, e := range elems {

@@ -1,8 +1,5 @@
 package statecache
 
-// FieldNames exposes the field order the cache hashes to the tests.
-func FieldNames() []string { return fieldNames[:] }
-
 // NewWithParallelism returns an empty cache that runs on the given number of goroutines and hashes layers of at
 // least layerMin changed parents on all of them, so that tests of small states take the concurrent paths. Its
 // copies inherit both.

@@ -68,7 +68,8 @@ func byteChunks[T ~uint8](values []T) chunkSource {
 
 // planChunks prepares the update of t's leaves to src: a task that compares and writes the leaves, and a finish
 // that rehashes the paths above those that changed.
-func planChunks(t *merkleTree, src chunkSource, sc *scratch) fieldPlan {
+func planChunks(t *merkleTree, src chunkSource) fieldPlan {
+	sc := t.scratch()
 	sc.setRanges(1)
 	old := t.len()
 	update := func(*workspace) error {

@@ -46,26 +46,29 @@ func depthFor(n uint64) int {
 type merkleTree struct {
 	depth  int                  // depth of the type's full tree: ceil(log2(limit in chunks))
 	layers []pagedVec[[32]byte] // layers[0] holds the leaves; layers[h] has ceil(len / 2**h) nodes
+	sc     *scratch             // this tree's alone: share leaves it behind
 }
 
 // newMerkleTree returns an empty tree for a type of limitChunks chunks (a vector's length in chunks).
 func newMerkleTree(limitChunks uint64) merkleTree {
-	return merkleTree{
-		depth:  depthFor(limitChunks),
-		layers: []pagedVec[[32]byte]{newPagedVec[[32]byte](nodePageShift)},
+	return emptyTree(depthFor(limitChunks))
+}
+
+// emptyTree returns an empty tree whose full tree has the given depth.
+func emptyTree(depth int) merkleTree {
+	return merkleTree{depth: depth, layers: []pagedVec[[32]byte]{newPagedVec[[32]byte](nodePageShift)}}
+}
+
+// scratch returns the tree's buffers of changed indices.
+func (t *merkleTree) scratch() *scratch {
+	if t.sc == nil {
+		t.sc = new(scratch)
 	}
+	return t.sc
 }
 
 // len returns the number of leaves.
 func (t *merkleTree) len() int { return t.layers[0].len() }
-
-// capacity returns the number of leaves the type's limit allows.
-func (t *merkleTree) capacity() uint64 {
-	if t.depth >= 64 {
-		return 1<<64 - 1
-	}
-	return 1 << t.depth
-}
 
 // leaf returns leaf i for reading.
 func (t *merkleTree) leaf(i int) *[32]byte { return t.layers[0].at(i) }

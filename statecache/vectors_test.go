@@ -1,8 +1,10 @@
 package statecache_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/karalabe/ssz"
@@ -29,15 +31,26 @@ type vectorCase struct {
 	roots  []primitives.Root
 }
 
-func loadVectorCases(t *testing.T) []vectorCase {
+// vectorCases loads the vectors' states once for every test of the process.
+var vectorCases = sync.OnceValues(loadVectorCases)
+
+func requireVectorCases(t *testing.T) []vectorCase {
 	t.Helper()
-	dir, err := spectest.VectorsDir()
+	cases, err := vectorCases()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cases
+}
+
+func loadVectorCases() ([]vectorCase, error) {
+	dir, err := spectest.VectorsDir()
+	if err != nil {
+		return nil, err
+	}
 	cases, err := spectest.Walk(dir, []string{params.PresetName})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var out []vectorCase
 	for _, c := range cases {
@@ -61,11 +74,11 @@ func loadVectorCases(t *testing.T) []vectorCase {
 		for _, name := range names {
 			data, err := c.ReadSSZ(name)
 			if err != nil {
-				t.Fatalf("%s: %v", c.ID(), err)
+				return nil, fmt.Errorf("%s: %w", c.ID(), err)
 			}
 			state := new(types.BeaconState)
 			if err := types.Unmarshal(data, state); err != nil {
-				t.Fatalf("%s: %s: %v", c.ID(), name, err)
+				return nil, fmt.Errorf("%s: %s: %w", c.ID(), name, err)
 			}
 			vc.states = append(vc.states, data)
 			vc.roots = append(vc.roots, ssz.HashSequential(state))
@@ -73,18 +86,18 @@ func loadVectorCases(t *testing.T) []vectorCase {
 		if c.Runner == "ssz_static" {
 			var want struct{ Root string }
 			if err := c.ReadYAML("roots", &want); err != nil {
-				t.Fatalf("%s: %v", c.ID(), err)
+				return nil, fmt.Errorf("%s: %w", c.ID(), err)
 			}
 			if got := hexRoot(vc.roots[0]); got != want.Root {
-				t.Fatalf("%s: full root %s, the vector says %s", c.ID(), got, want.Root)
+				return nil, fmt.Errorf("%s: full root %s, the vector says %s", c.ID(), got, want.Root)
 			}
 		}
 		out = append(out, vc)
 	}
 	if len(out) == 0 {
-		t.Fatalf("no BeaconState in the %s vectors under %s", params.PresetName, dir)
+		return nil, fmt.Errorf("no BeaconState in the %s vectors under %s", params.PresetName, dir)
 	}
-	return out
+	return out, nil
 }
 
 func hexRoot(r primitives.Root) string {
@@ -108,7 +121,8 @@ func decode(t *testing.T, data []byte, into *types.BeaconState) *types.BeaconSta
 }
 
 func TestVectorStates(t *testing.T) {
-	cases := loadVectorCases(t)
+	t.Parallel()
+	cases := requireVectorCases(t)
 	var states, transitions int
 	for _, vc := range cases {
 		states += len(vc.states)
@@ -143,7 +157,8 @@ func TestVectorStates(t *testing.T) {
 // TestVectorStatesOneCache hashes every state of the vectors with one cache, in turn: consecutive states are
 // unrelated, so lists grow, shrink and empty.
 func TestVectorStatesOneCache(t *testing.T) {
-	cases := loadVectorCases(t)
+	t.Parallel()
+	cases := requireVectorCases(t)
 	var cache statecache.Cache
 	for _, vc := range cases {
 		for i, data := range vc.states {

@@ -37,8 +37,8 @@ type Options struct {
 	GenesisTime    time.Time             // for the slot clock
 	SecondsPerSlot uint64
 	SlotsPerEpoch  uint64
-	Store          store.Config  // the store actor's database
-	StartTimeout   time.Duration // how long Start waits for every actor to start; zero: DefaultStartTimeout
+	Store          store.Config   // the store actor's database
+	StartTimeout   time.Duration  // how long Start waits for every actor to start; zero: DefaultStartTimeout
 	Network        NetworkOptions // the zero value leaves the network off
 }
 

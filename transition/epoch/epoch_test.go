@@ -129,3 +129,112 @@ func TestProcessEpochRejectsInconsistentStates(t *testing.T) {
 		}
 	}
 }
+
+// The steps that visit only the summary's candidates, or read its effective balances, must do exactly what the
+// spec's full scans do, on registries of every shape, including ones no chain reaches (slashed validators whose
+// exit is not set, for one).
+func TestSummaryStepsMatchFullScans(t *testing.T) {
+	spec, base := smallState(t, benchEpoch)
+	current := helpers.GetCurrentEpoch(base)
+	rng := uint64(12345)
+	next := func(n uint64) uint64 { // xorshift: deterministic and cheap
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return rng % n
+	}
+	epochs := []primitives.Epoch{0, current - 3, current, current + 1, current + 2, current + 5,
+		current + params.EpochsPerSlashingsVector/2, primitives.FarFutureEpoch}
+	const eth = primitives.Gwei(1_000_000_000)
+	balances := []primitives.Gwei{0, spec.EjectionBalance - 1, spec.EjectionBalance, 31 * eth, 32 * eth, 33 * eth, 2048 * eth}
+	for round := range 20 {
+		pre := helpers.CopyState(base)
+		for _, v := range pre.Validators {
+			v.ActivationEligibilityEpoch = epochs[next(uint64(len(epochs)))]
+			v.ActivationEpoch = epochs[next(uint64(len(epochs)))]
+			v.ExitEpoch = epochs[next(uint64(len(epochs)))]
+			v.WithdrawableEpoch = epochs[next(uint64(len(epochs)))]
+			v.Slashed = next(4) == 0
+			v.EffectiveBalance = balances[next(uint64(len(balances)))]
+		}
+		for i := range pre.Balances {
+			pre.Balances[i] = balances[next(uint64(len(balances)))] + primitives.Gwei(next(uint64(eth)))
+		}
+		pre.FinalizedCheckpoint.Epoch = current - primitives.Epoch(next(3))
+		for i := range pre.Slashings {
+			pre.Slashings[i] = primitives.Gwei(next(4)) * eth
+		}
+
+		env := helpers.NewEnv(spec, helpers.NewCaches())
+		fast := helpers.CopyState(pre)
+		summary, err := epoch.Summarize(env, fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fastErr := errors.Join(epoch.ProcessRegistryUpdates(env, fast, summary), epoch.ProcessSlashings(env, fast, summary),
+			epoch.ProcessEffectiveBalanceUpdates(fast, summary))
+
+		full := helpers.CopyState(pre)
+		fullErr := errors.Join(registryUpdatesScan(env, full), slashingsScan(env, full), effectiveBalanceUpdatesScan(full))
+		if (fastErr == nil) != (fullErr == nil) {
+			t.Fatalf("round %d: errors differ: %v vs the full scans' %v", round, fastErr, fullErr)
+		}
+		if fast.HashTreeRoot() != full.HashTreeRoot() {
+			t.Fatalf("round %d: the summary's steps and the full scans give different states", round)
+		}
+	}
+}
+
+// registryUpdatesScan, slashingsScan and effectiveBalanceUpdatesScan are the spec's process_registry_updates,
+// process_slashings and process_effective_balance_updates written as its full scans.
+func registryUpdatesScan(env *helpers.Env, state *types.BeaconState) error {
+	currentEpoch := helpers.GetCurrentEpoch(state)
+	for index, v := range state.Validators {
+		switch {
+		case helpers.IsEligibleForActivationQueue(v):
+			v.ActivationEligibilityEpoch = currentEpoch + 1
+		case helpers.IsActiveValidator(v, currentEpoch) && v.EffectiveBalance <= env.Spec.EjectionBalance:
+			if err := helpers.InitiateValidatorExit(env, state, primitives.ValidatorIndex(index)); err != nil {
+				return err
+			}
+		case helpers.IsEligibleForActivation(state, v):
+			v.ActivationEpoch = helpers.ComputeActivationExitEpoch(currentEpoch)
+		}
+	}
+	return nil
+}
+
+func slashingsScan(env *helpers.Env, state *types.BeaconState) error {
+	epoch := helpers.GetCurrentEpoch(state)
+	total, err := helpers.GetTotalActiveBalance(env, state)
+	if err != nil {
+		return err
+	}
+	var sum primitives.Gwei
+	for _, s := range state.Slashings {
+		sum += s
+	}
+	adjusted := min(sum*params.ProportionalSlashingMultiplierBellatrix, total)
+	perIncrement := adjusted / (total / params.EffectiveBalanceIncrement)
+	for index, v := range state.Validators {
+		if v.Slashed && epoch+params.EpochsPerSlashingsVector/2 == v.WithdrawableEpoch {
+			penalty := perIncrement * (v.EffectiveBalance / params.EffectiveBalanceIncrement)
+			if err := helpers.DecreaseBalance(state, primitives.ValidatorIndex(index), penalty); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func effectiveBalanceUpdatesScan(state *types.BeaconState) error {
+	const increment = params.EffectiveBalanceIncrement / params.HysteresisQuotient
+	for index, v := range state.Validators {
+		balance := state.Balances[index]
+		if balance+increment*params.HysteresisDownwardMultiplier < v.EffectiveBalance ||
+			v.EffectiveBalance+increment*params.HysteresisUpwardMultiplier < balance {
+			v.EffectiveBalance = min(balance-balance%params.EffectiveBalanceIncrement, helpers.GetMaxEffectiveBalance(v))
+		}
+	}
+	return nil
+}

@@ -19,7 +19,9 @@ func ProcessJustificationAndFinalization(env *helpers.Env, state *types.BeaconSt
 		summary.PreviousParticipatingBalance[helpers.TimelyTargetFlagIndex], summary.CurrentTargetBalance)
 }
 
-// WeighJustificationAndFinalization is the spec's weigh_justification_and_finalization.
+// WeighJustificationAndFinalization is the spec's weigh_justification_and_finalization. It assigns fresh
+// checkpoints and justification bits and never writes through the state's checkpoint pointers, so it may run on a
+// shallow copy of a state (compute_pulled_up_tip does) without touching the original.
 func WeighJustificationAndFinalization(state *types.BeaconState, totalActiveBalance, previousEpochTargetBalance, currentEpochTargetBalance primitives.Gwei) error {
 	previousEpoch := helpers.GetPreviousEpoch(state)
 	currentEpoch := helpers.GetCurrentEpoch(state)
