@@ -29,8 +29,8 @@ var (
 	ErrStaleAttestation = errors.New("attestation target epoch too old")
 	// ErrInvalidAttesterSlashing means an attester slashing's two attestations are not slashable together.
 	ErrInvalidAttesterSlashing = errors.New("invalid attester slashing")
-	// ErrTimeRegression means on_tick was given a time before the store's.
-	ErrTimeRegression = errors.New("time before the store's time")
+	// ErrBeforeGenesis means on_tick was given a time before genesis.
+	ErrBeforeGenesis = errors.New("time before genesis")
 	// ErrInvalidAnchor means the anchor's block and state do not belong together.
 	ErrInvalidAnchor = errors.New("invalid anchor")
 	// ErrMissingBalances means the checkpoint state balances that get_weight needs are not available.

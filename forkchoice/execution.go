@@ -68,6 +68,7 @@ func (s *Store) InvalidatePayload(root primitives.Root, latestValidHash *primiti
 	if invalid == noIndex {
 		return 0, nil
 	}
+	s.stale = true
 	return s.blocks.markInvalid(invalid), nil
 }
 
@@ -88,6 +89,7 @@ func (s *Store) InvalidateAncestors(parentRoot primitives.Root, latestValidHash 
 	if !found || child == noIndex {
 		return 0, nil
 	}
+	s.stale = true
 	return s.blocks.markInvalid(child), nil
 }
 

@@ -8,9 +8,10 @@ import (
 	"github.com/salamander-client/salamander/primitives"
 )
 
-// GetHead is the spec's get_head: LMD-GHOST from the justified checkpoint over get_filtered_block_tree. It brings
-// the weights up to date (the votes that changed since the last call, the proposer boost, the justified
-// checkpoint's balances), then reads the justified block's best descendant.
+// GetHead is the spec's get_head: LMD-GHOST from the justified checkpoint over get_filtered_block_tree. If anything
+// changed since the last call it brings the weights up to date (the votes that moved, the proposer boost, the
+// justified checkpoint's balances) in one pass over the votes and one over the blocks; then it reads the justified
+// block's best descendant.
 func (s *Store) GetHead() (primitives.Root, error) {
 	if err := s.updateWeights(); err != nil {
 		return primitives.Root{}, err
@@ -76,6 +77,9 @@ func (s *Store) ViableForHead() ([]ViableHead, error) {
 // updateWeights applies to the proto-array the vote changes since the last call, the justified checkpoint's
 // balances and the proposer boost, and recomputes the filtered block tree for the current time.
 func (s *Store) updateWeights() error {
+	if !s.stale {
+		return nil
+	}
 	balances, err := s.checkpointBalances()
 	if err != nil {
 		return err
@@ -93,7 +97,7 @@ func (s *Store) updateWeights() error {
 	if err := s.blocks.applyScoreChanges(deltas, s.appliedBoost, next, v); err != nil {
 		return fmt.Errorf("apply score changes: %w", err)
 	}
-	s.appliedBalances, s.appliedBoost = balances.Effective, next
+	s.appliedBalances, s.appliedBoost, s.stale = balances.Effective, next, false
 	return nil
 }
 

@@ -93,8 +93,8 @@ func (s *Store) validateOnAttestation(data *types.AttestationData, isFromBlock b
 // updateLatestMessages is the spec's update_latest_messages.
 func (s *Store) updateLatestMessages(attestingIndices []primitives.ValidatorIndex, targetEpoch primitives.Epoch, node uint32) {
 	for _, i := range attestingIndices {
-		if !s.equivocating.has(i) {
-			s.votes.update(i, targetEpoch, node)
+		if !s.equivocating.has(i) && s.votes.update(i, targetEpoch, node) {
+			s.stale = true
 		}
 	}
 }

@@ -29,6 +29,7 @@ func (s *Store) OnAttesterSlashing(slashing *types.AttesterSlashing) error {
 	for _, i := range a1.AttestingIndices {
 		if _, ok := in2[uint64(i)]; ok && i < MaxValidatorIndex {
 			s.equivocating.add(i)
+			s.stale = true
 		}
 	}
 	return nil

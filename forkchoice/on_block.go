@@ -85,6 +85,7 @@ func (s *Store) OnBlock(in *BlockInput) error {
 		executionBlockHash = p.BlockHash
 	}
 	timely := s.isTimely(block.Slot)
+	s.stale = true
 	s.blocks.add(protoNode{
 		root:                in.Root,
 		parentRoot:          block.ParentRoot,

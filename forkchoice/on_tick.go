@@ -12,7 +12,7 @@ import (
 // is refused.
 func (s *Store) OnTick(time uint64) error {
 	if time < s.genesisTime {
-		return fmt.Errorf("on_tick: time %d: %w: genesis is %d", time, ErrTimeRegression, s.genesisTime)
+		return fmt.Errorf("on_tick: %w: time %d, genesis %d", ErrBeforeGenesis, time, s.genesisTime)
 	}
 	tickSlot := params.GenesisSlot + primitives.Slot((time-s.genesisTime)/s.cfg.Spec.SecondsPerSlot)
 	if current := s.GetCurrentSlot(); current < tickSlot {
@@ -20,6 +20,7 @@ func (s *Store) OnTick(time uint64) error {
 		// boost and, at an epoch's first slot, realizes the unrealized checkpoints, which none of those calls
 		// changes: one reset and at most one update_checkpoints do the same.
 		s.proposerBoostRoot = primitives.Root{}
+		s.stale = true
 		nextEpochStart := (uint64(current)/params.SlotsPerEpoch + 1) * params.SlotsPerEpoch
 		if nextEpochStart <= uint64(tickSlot) {
 			s.updateCheckpoints(s.unrealizedJustified, s.unrealizedFinalized)
@@ -36,6 +37,9 @@ func (s *Store) OnTickPerSlot(time uint64) {
 	previousSlot := s.GetCurrentSlot()
 	s.time = time
 	currentSlot := s.GetCurrentSlot()
+	if currentSlot != previousSlot {
+		s.stale = true // the proposer boost and the viability of blocks depend on the slot
+	}
 	if currentSlot > previousSlot {
 		s.proposerBoostRoot = primitives.Root{}
 	}

@@ -57,6 +57,9 @@ type Store struct {
 	appliedBoost    boost
 	// justifiedBalances caches StoreConfig.Balances for the justified checkpoint.
 	justifiedBalances *Balances
+	// stale says something the weights or the filtered block tree depend on changed since they were last
+	// computed: votes, blocks, equivocations, payload verdicts, checkpoints or the slot.
+	stale bool
 }
 
 // Anchor is what get_forkchoice_store reads from the anchor block and state: the trusted block the store starts
@@ -128,6 +131,7 @@ func NewStore(cfg StoreConfig, anchor *Anchor) (*Store, error) {
 		finalized:           checkpoint,
 		unrealizedJustified: checkpoint,
 		unrealizedFinalized: checkpoint,
+		stale:               true,
 	}
 	s.blocks = newProtoArray(protoNode{
 		root:                anchor.Root,
@@ -269,9 +273,11 @@ func (s *Store) GetCheckpointBlock(root primitives.Root, epoch primitives.Epoch)
 func (s *Store) updateCheckpoints(justified, finalized types.Checkpoint) {
 	if justified.Epoch > s.justified.Epoch {
 		s.justified = justified
+		s.stale = true
 	}
 	if finalized.Epoch > s.finalized.Epoch {
 		s.finalized = finalized
+		s.stale = true
 		s.blocks.setFinalized(helpers.ComputeStartSlotAtEpoch(finalized.Epoch), finalized.Root)
 	}
 }

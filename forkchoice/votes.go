@@ -38,11 +38,14 @@ func (vt *voteTracker) latest(i primitives.ValidatorIndex) (epoch primitives.Epo
 
 // update is update_latest_messages for one validator that is not equivocating: a message replaces the latest one
 // only if its target epoch is later.
-func (vt *voteTracker) update(i primitives.ValidatorIndex, targetEpoch primitives.Epoch, node uint32) {
+// It reports whether the message replaced the latest one.
+func (vt *voteTracker) update(i primitives.ValidatorIndex, targetEpoch primitives.Epoch, node uint32) bool {
 	vt.grow(i)
 	if vt.nextEpoch[i] == noMessage || targetEpoch > vt.nextEpoch[i] {
 		vt.next[i], vt.nextEpoch[i] = node, targetEpoch
+		return true
 	}
+	return false
 }
 
 // prune renumbers the votes after the proto-array dropped its first cut nodes.

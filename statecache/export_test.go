@@ -6,3 +6,6 @@ package statecache
 func NewWithParallelism(workers, layerMin int) *Cache {
 	return &Cache{run: newRunnerOf(workers, layerMin)}
 }
+
+// SameValidator exposes sameValidator to the tests.
+var SameValidator = sameValidator
