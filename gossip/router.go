@@ -2,9 +2,11 @@ package gossip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,8 +26,8 @@ type ValidateFunc func(ctx context.Context, from peer.ID, topic string, data []b
 // RouterConfig configures a Router.
 type RouterConfig struct {
 	Spec     *params.Spec
-	Digest   primitives.ForkDigest // the fork digest of the topics to join
-	Topics   []Topic               // the topics to subscribe to; the digest is set by the router
+	Digest   primitives.ForkDigest // the fork digest of the Topics that carry none
+	Topics   []Topic               // the topics to subscribe to at start; Subscribe adds more
 	Validate ValidateFunc
 	// AppScore is the application-specific score of a peer, added to its gossipsub score (weight 1).
 	AppScore func(peer.ID) float64
@@ -35,13 +37,21 @@ type RouterConfig struct {
 // Router is the gossipsub router of one libp2p host: the spec's parameters and message-id, StrictNoSign, peer
 // scoring, every subscribed topic joined with the validator in front. Build it with the host; it dies with it.
 type Router struct {
-	ps     *pubsub.PubSub
-	cancel context.CancelFunc
-	spec   *params.Spec
+	ps       *pubsub.PubSub
+	ctx      context.Context
+	cancel   context.CancelFunc
+	spec     *params.Spec
+	validate pubsub.ValidatorEx
 
 	mu     sync.Mutex
-	topics map[string]*pubsub.Topic
+	topics map[string]*joined
 	scores map[peer.ID]float64
+}
+
+// joined is a topic the router joined and subscribed to.
+type joined struct {
+	topic *pubsub.Topic
+	sub   *pubsub.Subscription
 }
 
 // GossipParams are the spec's gossipsub parameters (phase0 p2p), with the rest at the library's defaults.
@@ -119,11 +129,14 @@ func ScoreParams(spec *params.Spec, topics []string, appScore func(peer.ID) floa
 // NewRouter starts gossipsub on h and joins and subscribes to cfg.Topics.
 func NewRouter(h host.Host, cfg RouterConfig) (*Router, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Router{cancel: cancel, spec: cfg.Spec, topics: map[string]*pubsub.Topic{}, scores: map[peer.ID]float64{}}
+	r := &Router{ctx: ctx, cancel: cancel, spec: cfg.Spec, topics: map[string]*joined{}, scores: map[peer.ID]float64{}}
+	topics := make([]Topic, len(cfg.Topics))
 	names := make([]string, len(cfg.Topics))
 	for i, t := range cfg.Topics {
-		t.Digest = cfg.Digest
-		names[i] = t.String()
+		if t.Digest == (primitives.ForkDigest{}) {
+			t.Digest = cfg.Digest
+		}
+		topics[i], names[i] = t, t.String()
 	}
 	maxPayload := cfg.Spec.MaxPayloadSize
 	opts := []pubsub.Option{
@@ -154,7 +167,7 @@ func NewRouter(h host.Host, cfg RouterConfig) (*Router, error) {
 		return nil, fmt.Errorf("start gossipsub: %w", err)
 	}
 	r.ps = ps
-	validate := func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+	r.validate = func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		switch cfg.Validate(ctx, from, m.GetTopic(), m.GetData()) {
 		case Accept:
 			return pubsub.ValidationAccept
@@ -163,33 +176,102 @@ func NewRouter(h host.Host, cfg RouterConfig) (*Router, error) {
 		}
 		return pubsub.ValidationIgnore
 	}
-	for _, name := range names {
-		if err := ps.RegisterTopicValidator(name, validate, pubsub.WithValidatorTimeout(2*time.Second)); err != nil {
-			r.Close()
-			return nil, fmt.Errorf("validator for %s: %w", name, err)
-		}
-		topic, err := ps.Join(name)
-		if err != nil {
-			r.Close()
-			return nil, fmt.Errorf("join %s: %w", name, err)
-		}
-		sub, err := topic.Subscribe()
-		if err != nil {
-			r.Close()
-			return nil, fmt.Errorf("subscribe %s: %w", name, err)
-		}
-		r.topics[name] = topic
-		// Validated messages reached the gossip actor through the validator; the subscription only keeps us in the
-		// mesh, so its messages are dropped here.
-		go func() {
-			for {
-				if _, err := sub.Next(ctx); err != nil {
-					return
-				}
-			}
-		}()
+	if err := r.Subscribe(topics...); err != nil {
+		r.Close()
+		return nil, err
 	}
 	return r, nil
+}
+
+// Subscribe joins and subscribes to the topics not joined yet, each with its own fork digest, behind the
+// validator and with the topic score parameters. Subnet rotation and fork transitions add topics this way.
+func (r *Router) Subscribe(topics ...Topic) error {
+	for _, t := range topics {
+		name := t.String()
+		r.mu.Lock()
+		_, ok := r.topics[name]
+		r.mu.Unlock()
+		if ok {
+			continue
+		}
+		if err := r.join(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Router) join(name string) (err error) {
+	if err := r.ps.RegisterTopicValidator(name, r.validate, pubsub.WithValidatorTimeout(2*time.Second)); err != nil {
+		return fmt.Errorf("validator for %s: %w", name, err)
+	}
+	topic, err := r.ps.Join(name)
+	if err != nil {
+		_ = r.ps.UnregisterTopicValidator(name)
+		return fmt.Errorf("join %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = topic.Close()
+			_ = r.ps.UnregisterTopicValidator(name)
+		}
+	}()
+	// Topics joined after start get the same score parameters as the first ones.
+	if err := topic.SetScoreParams(ScoreParams(r.spec, []string{name}, nil).Topics[name]); err != nil {
+		return fmt.Errorf("score parameters of %s: %w", name, err)
+	}
+	sub, err := topic.Subscribe()
+	if err != nil {
+		return fmt.Errorf("subscribe %s: %w", name, err)
+	}
+	r.mu.Lock()
+	r.topics[name] = &joined{topic: topic, sub: sub}
+	r.mu.Unlock()
+	// Validated messages reached the gossip actor through the validator; the subscription only keeps us in the
+	// mesh, so its messages are dropped here. Next ends when the subscription is cancelled or the router closes.
+	go func() {
+		for {
+			if _, err := sub.Next(r.ctx); err != nil {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// Unsubscribe leaves the topics named (as Subscribed lists them): peers are told, the mesh is pruned and their
+// messages are no longer validated.
+func (r *Router) Unsubscribe(names ...string) error {
+	var errs []error
+	for _, name := range names {
+		r.mu.Lock()
+		j := r.topics[name]
+		delete(r.topics, name)
+		r.mu.Unlock()
+		if j == nil {
+			continue
+		}
+		j.sub.Cancel()
+		if err := j.topic.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("leave %s: %w", name, err))
+		}
+		if err := r.ps.UnregisterTopicValidator(name); err != nil {
+			errs = append(errs, fmt.Errorf("validator of %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Subscribed lists the names of the topics the router is subscribed to, sorted.
+func (r *Router) Subscribed() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, 0, len(r.topics))
+	for name := range r.topics {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func maxMessageSize(maxPayload uint64) uint64 {
@@ -199,12 +281,12 @@ func maxMessageSize(maxPayload uint64) uint64 {
 // Publish snappy-compresses ssz and publishes it on a joined topic.
 func (r *Router) Publish(ctx context.Context, topic string, ssz []byte) error {
 	r.mu.Lock()
-	t := r.topics[topic]
+	j := r.topics[topic]
 	r.mu.Unlock()
-	if t == nil {
+	if j == nil {
 		return fmt.Errorf("publish on %s: %w: not subscribed", topic, ErrUnknownTopic)
 	}
-	if err := t.Publish(ctx, Encode(ssz)); err != nil {
+	if err := j.topic.Publish(ctx, Encode(ssz)); err != nil {
 		return fmt.Errorf("publish on %s: %w", topic, err)
 	}
 	return nil

@@ -15,7 +15,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/ethereum/go-ethereum/p2p/enode"
-	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -53,10 +52,14 @@ type Actor struct {
 	startedAt time.Time
 	requests  uint64
 	net       *netState // nil while the network is off or waiting for genesis
+	// syncSubnets are the sync committee subnets of local validators, each with the epoch it ends before.
+	syncSubnets map[uint64]primitives.Epoch
 }
 
 // NewActor returns a peers actor for cfg; the host starts when the actor does.
-func NewActor(cfg Config) actor.Actor { return &Actor{cfg: cfg.withDefaults()} }
+func NewActor(cfg Config) actor.Actor {
+	return &Actor{cfg: cfg.withDefaults(), syncSubnets: map[uint64]primitives.Epoch{}}
+}
 
 // netState is everything that lives and dies with the host.
 type netState struct {
@@ -70,6 +73,13 @@ type netState struct {
 	scores    *Scores
 	appScores *appScores
 	gvr       primitives.Root
+
+	// Subnets: the node ID they derive from, the epoch they were last worked out for, the sync committee subnets
+	// local validators asked for, and the ENR entries last set.
+	subs        subscriptionInput
+	subsEpoch   primitives.Epoch
+	subsFailed  bool
+	fields      discovery.Fields
 
 	peers   map[peer.ID]*peerState
 	static  []peer.AddrInfo
@@ -205,11 +215,13 @@ func (a *Actor) Receive(ctx actor.Context) {
 
 // refuse answers requests that need the network while it is off.
 func (a *Actor) refuse(ctx actor.Context, msg any) {
-	switch msg.(type) {
+	switch msg := msg.(type) {
 	case *BlocksByRangeRequest, *BlocksByRootRequest:
 		ctx.Respond(&BlocksResponse{Err: fmt.Errorf("%w: the network is not running", ErrNoPeers)})
 	case *Publish:
 		ctx.Respond(&Published{Err: errors.New("the network is not running")})
+	case *SyncCommitteeSubnets:
+		a.recordSyncSubnets(ctx, msg) // joined when the network starts
 	}
 }
 
@@ -284,6 +296,8 @@ func (a *Actor) receiveNet(ctx actor.Context, msg any) {
 		a.onRequestDone(ctx, msg, now)
 	case *Publish:
 		a.publish(ctx, msg)
+	case *SyncCommitteeSubnets:
+		a.joinSyncSubnets(ctx, msg, now)
 	}
 }
 
@@ -306,8 +320,10 @@ func (a *Actor) start(ctx actor.Context) {
 		panic(fmt.Errorf("start network: %w", err))
 	}
 	a.net = n
+	md := n.local.MetaData()
 	ctx.Logger().Info("Network running", "peer_id", n.host.ID().String(), "addrs", fmt.Sprint(n.host.Addrs()),
-		"fork_digest", fmt.Sprintf("%#x", n.local.digestAt(time.Now())), "enr", a.enr())
+		"fork_digest", fmt.Sprintf("%#x", n.local.digestAt(time.Now())), "enr", a.enr(),
+		"attnets", fmt.Sprintf("%#x", md.Attnets), "topics", len(n.router.Subscribed()))
 	a.upkeep(ctx, time.Now())
 }
 
@@ -359,14 +375,21 @@ func (a *Actor) startNet(ctx actor.Context, gvr primitives.Root) (_ *netState, e
 	h := n.host
 	n.gater.host = func() host.Host { return h }
 
-	var attnets [types.AttnetsBytes]byte
-	if cfg.SubscribeAllSubnets {
-		for i := range attnets {
-			attnets[i] = 0xff
-		}
+	ecdsaKey, err := discovery.ECDSAKey(key)
+	if err != nil {
+		return nil, err
 	}
-	n.local = newLocalView(cfg.Spec, gvr, cfg.Genesis, cfg.Reader,
-		types.MetaData{SeqNumber: 1, Attnets: attnets, CustodyGroupCount: cfg.CustodyGroupCount})
+	n.subs = subscriptionInput{spec: cfg.Spec, gvr: gvr, nodeID: enode.PubkeyToIDV4(&ecdsaKey.PublicKey),
+		subscribeAll: cfg.SubscribeAllSubnets, custodyGroupCount: cfg.CustodyGroupCount, syncSubnets: a.syncSubnets}
+	epoch := epochAt(cfg.Spec, cfg.Genesis, now)
+	subs, err := computeSubscriptions(n.subs, epoch)
+	if err != nil {
+		return nil, err
+	}
+	n.subsEpoch = epoch
+	md := types.MetaData{SeqNumber: 1, Attnets: discovery.Attnets(subs.attestation), Syncnets: discovery.Syncnets(subs.sync),
+		CustodyGroupCount: cfg.CustodyGroupCount}
+	n.local = newLocalView(cfg.Spec, gvr, cfg.Genesis, cfg.Reader, md)
 	n.local.refresh(now)
 
 	limits := reqresp.NewLimits(cfg.Spec)
@@ -415,10 +438,10 @@ func (a *Actor) startNet(ctx actor.Context, gvr primitives.Root) (_ *netState, e
 
 	digest := n.local.digestAt(now)
 	if cfg.ListenUDP.IsValid() {
-		fields := discovery.LocalFields(cfg.Spec, gvr, n.local.epochAt(now), attnets, [types.SyncnetsBytes]byte{}, cfg.CustodyGroupCount)
+		n.fields = discovery.LocalFields(cfg.Spec, gvr, epoch, md.Attnets, md.Syncnets, cfg.CustodyGroupCount)
 		n.disc, err = discovery.Start(discovery.Config{
 			Key: key, ListenUDP: cfg.ListenUDP, TCPPort: tcpPort(h), QUICPort: cfg.ListenQUIC.Port(),
-			AdvertiseIP: advertiseIP(cfg), Bootnodes: bootnodes, Fields: fields, Logger: ctx.Logger(),
+			AdvertiseIP: advertiseIP(cfg), Bootnodes: bootnodes, Fields: n.fields, Logger: ctx.Logger(),
 		})
 		if err != nil {
 			return nil, err
@@ -447,7 +470,7 @@ func (a *Actor) startNet(ctx actor.Context, gvr primitives.Root) (_ *netState, e
 	}
 	n.appScores = &appScores{}
 	n.router, err = gossip.NewRouter(h, gossip.RouterConfig{
-		Spec: cfg.Spec, Digest: digest, Topics: a.topics(key), Validate: validate,
+		Spec: cfg.Spec, Digest: digest, Topics: subs.topics, Validate: validate,
 		AppScore: n.appScores.get, Logger: ctx.Logger(),
 	})
 	if err != nil {
@@ -455,30 +478,6 @@ func (a *Actor) startNet(ctx actor.Context, gvr primitives.Root) (_ *netState, e
 	}
 	n.stopTick = startTicker(system, self)
 	return n, nil
-}
-
-// topics are the gossip topics to join: every global one, the attestation subnets announced in attnets, and the
-// data column subnets of our custody groups.
-func (a *Actor) topics(key crypto.PrivKey) []gossip.Topic {
-	var ts []gossip.Topic
-	for _, k := range gossip.Kinds() {
-		if k.Subnets(a.cfg.Spec) == 0 {
-			ts = append(ts, gossip.Topic{Kind: k})
-		}
-	}
-	if a.cfg.SubscribeAllSubnets {
-		for s := range uint64(types.AttestationSubnetCount) {
-			ts = append(ts, gossip.Topic{Kind: gossip.BeaconAttestation, Subnet: s})
-		}
-	}
-	var nodeID enode.ID
-	if k, err := discovery.ECDSAKey(key); err == nil {
-		nodeID = enode.PubkeyToIDV4(&k.PublicKey)
-	}
-	for _, s := range discovery.CustodySubnets(a.cfg.Spec, nodeID, a.cfg.CustodyGroupCount) {
-		ts = append(ts, gossip.Topic{Kind: gossip.DataColumnSidecar, Subnet: s})
-	}
-	return ts
 }
 
 func (a *Actor) stop(ctx actor.Context, graceful bool) {
@@ -531,6 +530,9 @@ func (n *netState) close() {
 func (a *Actor) upkeep(ctx actor.Context, now time.Time) {
 	n := a.net
 	n.local.refresh(now)
+	if epoch := n.local.epochAt(now); epoch != n.subsEpoch || n.subsFailed {
+		a.updateSubscriptions(ctx, epoch)
+	}
 	for p, s := range n.router.Scores() {
 		n.scores.SetGossip(p, s, now)
 	}
@@ -874,6 +876,69 @@ func (a *Actor) publish(ctx actor.Context, msg *Publish) {
 	})
 }
 
+// joinSyncSubnets records the sync committee subnets local validators serve in and applies them at once.
+func (a *Actor) joinSyncSubnets(ctx actor.Context, msg *SyncCommitteeSubnets, now time.Time) {
+	a.recordSyncSubnets(ctx, msg)
+	a.updateSubscriptions(ctx, a.net.local.epochAt(now))
+}
+
+func (a *Actor) recordSyncSubnets(ctx actor.Context, msg *SyncCommitteeSubnets) {
+	for _, subnet := range msg.Subnets {
+		if subnet >= types.SyncCommitteeSubnetCount {
+			ctx.Logger().Warn("Ignoring an unknown sync committee subnet", "subnet", subnet)
+			continue
+		}
+		a.syncSubnets[subnet] = max(a.syncSubnets[subnet], msg.Until)
+	}
+}
+
+// updateSubscriptions brings the node's subnets up to date for epoch: the metadata (with a new sequence number)
+// and the ENR announce them, and the router joins the topics now wanted and leaves those no longer wanted. It runs
+// at every epoch boundary: the attestation subnets rotate, sync committee periods end and forks change digests.
+func (a *Actor) updateSubscriptions(ctx actor.Context, epoch primitives.Epoch) {
+	n := a.net
+	for subnet, until := range n.subs.syncSubnets {
+		if until <= epoch {
+			delete(n.subs.syncSubnets, subnet)
+		}
+	}
+	subs, err := computeSubscriptions(n.subs, epoch)
+	if err != nil {
+		n.subsFailed = true
+		ctx.Logger().Error("Cannot work out the subnets", "epoch", uint64(epoch), "err", err)
+		return
+	}
+	n.subsEpoch, n.subsFailed = epoch, false
+	attnets, syncnets := discovery.Attnets(subs.attestation), discovery.Syncnets(subs.sync)
+	if n.local.setMetaData(attnets, syncnets) {
+		ctx.Logger().Info("Subnets changed", "epoch", uint64(epoch), "attestation", fmt.Sprint(subs.attestation),
+			"sync_committee", fmt.Sprint(subs.sync), "metadata_seq", n.local.MetaData().SeqNumber)
+	}
+	if n.disc != nil {
+		fields := discovery.LocalFields(a.cfg.Spec, n.gvr, epoch, attnets, syncnets, a.cfg.CustodyGroupCount)
+		if fields != n.fields {
+			if err := n.disc.UpdateFields(fields); err != nil {
+				n.subsFailed = true
+				ctx.Logger().Error("Cannot update the ENR", "epoch", uint64(epoch), "err", err)
+			} else {
+				n.fields = fields
+			}
+		}
+	}
+	join, leave := topicDiff(n.router.Subscribed(), subs.topics)
+	if err := n.router.Subscribe(join...); err != nil {
+		n.subsFailed = true // retried on the next tick
+		ctx.Logger().Warn("Cannot join gossip topics", "epoch", uint64(epoch), "err", err)
+	}
+	if err := n.router.Unsubscribe(leave...); err != nil {
+		ctx.Logger().Warn("Cannot leave gossip topics", "epoch", uint64(epoch), "err", err)
+	}
+	if len(join) > 0 || len(leave) > 0 {
+		ctx.Logger().Debug("Gossip topics updated", "epoch", uint64(epoch), "joined", len(join), "left", len(leave),
+			"topics", len(n.router.Subscribed()))
+	}
+}
+
 // behaviourOf classifies a failed request for the peer's score.
 func behaviourOf(err error) Behaviour {
 	switch {
@@ -907,6 +972,7 @@ func (a *Actor) status() Status {
 	}
 	now := time.Now()
 	s.Running, s.PeerID, s.ENR = true, n.host.ID().String(), a.enr()
+	s.MetaData, s.Topics = n.local.MetaData(), n.router.Subscribed()
 	for _, addr := range n.host.Addrs() {
 		s.Addrs = append(s.Addrs, addr.String())
 	}

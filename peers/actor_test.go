@@ -6,15 +6,19 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/crypto/bls"
+	"github.com/salamander-client/salamander/discovery"
 	"github.com/salamander-client/salamander/gossip"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/peers"
@@ -231,3 +235,129 @@ type stubLocal struct{ digest primitives.ForkDigest }
 func (s stubLocal) Status() types.Status                                   { return types.Status{ForkDigest: s.digest} }
 func (s stubLocal) MetaData() types.MetaData                               { return types.MetaData{} }
 func (s stubLocal) ForkDigestAtSlot(primitives.Slot) primitives.ForkDigest { return s.digest }
+
+// TestSubnetRotation: the node announces compute_subscribed_subnets of its node ID in its metadata and ENR attnets
+// and joins their topics (the next period's too, the epoch before a rotation); at the rotation's epoch boundary it
+// announces the new subnets with a new metadata sequence number and leaves the old topics. Sync committee subnets
+// of local validators go into syncnets and their topics.
+func TestSubnetRotation(t *testing.T) {
+	yaml := "PRESET_BASE: '" + params.PresetName + "'\nCONFIG_NAME: 'rotation-test'\nSECONDS_PER_SLOT: 1\n" +
+		"ALTAIR_FORK_EPOCH: 0\nBELLATRIX_FORK_EPOCH: 0\nCAPELLA_FORK_EPOCH: 0\nDENEB_FORK_EPOCH: 0\n" +
+		"ELECTRA_FORK_EPOCH: 0\nFULU_FORK_EPOCH: 0\n"
+	cfg, _, err := params.ParseConfig([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := params.NewSpec(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	key, err := peers.LoadOrCreateKey(filepath.Join(dataDir, "network", "node-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecdsa, err := discovery.ECDSAKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := enode.PubkeyToIDV4(&ecdsa.PublicKey)
+	subnets := func(e primitives.Epoch) []uint64 {
+		s, err := discovery.ComputeSubscribedSubnets(spec, id, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// A rotation that changes the subnets (most do: the prefix is shuffled anew).
+	rotation := discovery.NextSubnetRotation(spec, id, 1000)
+	for i := 0; i < 50 && slices.Equal(subnets(rotation-1), subnets(rotation)); i++ {
+		rotation = discovery.NextSubnetRotation(spec, id, rotation)
+	}
+	before, after := subnets(rotation-1), subnets(rotation)
+	if slices.Equal(before, after) {
+		t.Fatalf("no rotation of node %s changes its subnets", id)
+	}
+	epochLength := spec.SlotDuration * time.Duration(spec.SlotsPerEpoch)
+	const lead = 3 * time.Second // the rotation's epoch begins this long after start
+	genesis := time.Now().Add(lead - time.Duration(rotation)*epochLength)
+
+	system := actor.NewActorSystem()
+	gvr := primitives.Root{4, 5, 6}
+	pid, err := system.Root.SpawnNamed(actors.NewProps("peers", func() actor.Actor {
+		return peers.NewActor(peers.Config{DataDir: dataDir, Spec: spec, Genesis: genesis, GenesisValidatorsRoot: &gvr,
+			ListenTCP: netip.MustParseAddrPort("127.0.0.1:0"), ListenUDP: netip.MustParseAddrPort("127.0.0.1:0")})
+	}), "peers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { system.Root.StopFuture(pid).Wait() })
+	status := func() peers.Status {
+		res, err := system.Root.RequestFuture(pid, &peers.StatusRequest{}, 5*time.Second).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.(*peers.StatusResponse).Status
+	}
+	enrFields := func(s peers.Status) discovery.Fields {
+		node, err := discovery.ParseENR(s.ENR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := discovery.ReadFields(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	digest := spec.ComputeForkDigest(gvr, 0)
+	subscribed := func(s peers.Status, kind gossip.Kind, subnet uint64) bool {
+		return slices.Contains(s.Topics, gossip.Topic{Digest: digest, Kind: kind, Subnet: subnet}.String())
+	}
+
+	s := status()
+	if s.MetaData.Attnets != discovery.Attnets(before) || enrFields(s).Attnets != discovery.Attnets(before) {
+		t.Fatalf("epoch %d: metadata attnets %x, ENR attnets %x, want subnets %v", rotation-1, s.MetaData.Attnets,
+			enrFields(s).Attnets, before)
+	}
+	for _, subnet := range append(slices.Clone(before), after...) {
+		if !subscribed(s, gossip.BeaconAttestation, subnet) {
+			t.Errorf("epoch %d: not subscribed to attestation subnet %d (subnets %v, next %v)", rotation-1, subnet, before, after)
+		}
+	}
+
+	system.Root.Send(pid, &peers.SyncCommitteeSubnets{Subnets: []uint64{2}, Until: rotation + 10})
+	s = status()
+	if s.MetaData.Syncnets != discovery.Syncnets([]uint64{2}) || enrFields(s).Syncnets != s.MetaData.Syncnets ||
+		!subscribed(s, gossip.SyncCommittee, 2) {
+		t.Fatalf("sync committee subnet 2: metadata syncnets %x, ENR %x, subscribed %v", s.MetaData.Syncnets,
+			enrFields(s).Syncnets, subscribed(s, gossip.SyncCommittee, 2))
+	}
+	seq := s.MetaData.SeqNumber
+
+	deadline := time.Now().Add(lead + 5*time.Second)
+	for s = status(); s.MetaData.Attnets != discovery.Attnets(after); s = status() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no rotation to subnets %v at epoch %d: metadata %+v", after, rotation, s.MetaData)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s.MetaData.SeqNumber != seq+1 || enrFields(s).Attnets != discovery.Attnets(after) {
+		t.Errorf("after the rotation: metadata seq %d (was %d), ENR attnets %x, want %x", s.MetaData.SeqNumber, seq,
+			enrFields(s).Attnets, discovery.Attnets(after))
+	}
+	for _, subnet := range before {
+		if !slices.Contains(after, subnet) && subscribed(s, gossip.BeaconAttestation, subnet) {
+			t.Errorf("after the rotation: still subscribed to the old subnet %d", subnet)
+		}
+	}
+	for _, subnet := range after {
+		if !subscribed(s, gossip.BeaconAttestation, subnet) {
+			t.Errorf("after the rotation: not subscribed to subnet %d", subnet)
+		}
+	}
+	if !subscribed(s, gossip.SyncCommittee, 2) {
+		t.Error("after the rotation: left the sync committee subnet before its period ended")
+	}
+	t.Logf("node %s rotated from subnets %v to %v at epoch %d; metadata seq %d", id.TerminalString(), before, after, rotation, s.MetaData.SeqNumber)
+}

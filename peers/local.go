@@ -35,12 +35,27 @@ func newLocalView(spec *params.Spec, gvr primitives.Root, genesis time.Time, rea
 }
 
 // epochAt is the wall-clock epoch at t; before genesis it is the genesis epoch.
-func (v *localView) epochAt(t time.Time) primitives.Epoch {
-	if t.Before(v.genesis) || v.spec.SlotDuration <= 0 {
+func (v *localView) epochAt(t time.Time) primitives.Epoch { return epochAt(v.spec, v.genesis, t) }
+
+// epochAt is the wall-clock epoch at t of a chain that began at genesis; before genesis it is the genesis epoch.
+func epochAt(spec *params.Spec, genesis, t time.Time) primitives.Epoch {
+	if t.Before(genesis) || spec.SlotDuration <= 0 || spec.SlotsPerEpoch == 0 {
 		return 0
 	}
-	slot := uint64(t.Sub(v.genesis) / v.spec.SlotDuration)
-	return primitives.Epoch(slot / v.spec.SlotsPerEpoch)
+	slot := uint64(t.Sub(genesis) / spec.SlotDuration)
+	return primitives.Epoch(slot / spec.SlotsPerEpoch)
+}
+
+// setMetaData publishes new metadata: its attnets or syncnets changed, so its sequence number goes up by one.
+func (v *localView) setMetaData(attnets [types.AttnetsBytes]byte, syncnets [types.SyncnetsBytes]byte) bool {
+	md := *v.md.Load()
+	if md.Attnets == attnets && md.Syncnets == syncnets {
+		return false
+	}
+	md.SeqNumber++
+	md.Attnets, md.Syncnets = attnets, syncnets
+	v.md.Store(&md)
+	return true
 }
 
 func (v *localView) digestAt(t time.Time) primitives.ForkDigest {

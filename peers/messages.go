@@ -9,6 +9,15 @@ import (
 	"github.com/salamander-client/salamander/types"
 )
 
+// SyncCommitteeSubnets tells the peers actor that local validators serve in sync committees: it joins the
+// sync_committee_{subnet} topics and announces the subnets in its ENR and metadata syncnets until the epoch Until
+// (exclusive), as the Beacon API's sync_committee_subscriptions ask of a node. A restarted peers actor forgets
+// them, so the sender repeats the message every epoch while it applies.
+type SyncCommitteeSubnets struct {
+	Subnets []uint64
+	Until   primitives.Epoch
+}
+
 // StatusRequest asks the peers actor for its Status; it replies with a *StatusResponse.
 type StatusRequest struct{}
 
@@ -24,6 +33,9 @@ type Status struct {
 	ENR       string   // "" when discv5 is off
 	Addrs     []string // listen multiaddrs
 	Peers     []PeerInfo
+	// MetaData is ours: the attestation and sync committee subnets we announce, with its sequence number.
+	MetaData types.MetaData
+	Topics   []string // the gossip topics we are subscribed to, sorted
 }
 
 // PeerInfo describes a connected peer.

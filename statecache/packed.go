@@ -12,10 +12,7 @@ import (
 
 // hostLittleEndian reports whether the host stores integers little-endian, so that a []uint64 is laid out in
 // memory exactly as its SSZ serialization.
-var hostLittleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
+var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // chunkSource is the chunks a packed field's leaves must become: n of them, chunk(i) each, and, if raw is not nil,
 // their serialization (the last chunk possibly short) for comparing whole pages of leaves at once.

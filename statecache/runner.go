@@ -57,13 +57,14 @@ func (r *runner) main() *workspace { return r.workspaces[0] }
 // parallel reports whether the runner has more than one goroutine.
 func (r *runner) parallel() bool { return len(r.workspaces) > 1 }
 
-// run runs tasks to completion and returns the first error (by task order). A panicking task is reported as
-// ErrWorkerPanic: it is a bug here, and must not take down the process from a goroutine nobody supervises.
+// run runs tasks to completion, the calling goroutine taking its share, and returns the first error (by task
+// order). A panicking task is reported as ErrWorkerPanic wherever it ran: it is a bug here, and must not take down
+// the process from a goroutine nobody supervises.
 func (r *runner) run(tasks []task) error {
 	workers := min(len(r.workspaces), len(tasks))
 	if workers <= 1 {
 		for _, t := range tasks {
-			if err := t(r.main()); err != nil {
+			if err := runTask(t, r.main()); err != nil {
 				return err
 			}
 		}

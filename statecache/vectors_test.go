@@ -23,7 +23,7 @@ import (
 // every list grows and shrinks).
 
 // stateFiles are the names, in transition order, under which the vectors store BeaconStates.
-var stateFiles = []string{"pre", "pre_epoch", "post_epoch", "post", "anchor_state"}
+var stateFiles = []string{"pre", "pre_epoch", "post_epoch", "post", "anchor_state", "initial_state"}
 
 type vectorCase struct {
 	id     string

@@ -80,6 +80,16 @@ func (a app) runNode(cfg config.Config, l launch) int {
 		return code
 	}
 
+	network := networkOptions(cfg, chain, storeCfg)
+	if network.Peers.Enabled() {
+		if err := checkListen(cfg.P2P); err != nil {
+			logger.Error("Cannot listen for peers", "err", err)
+			closeDebugListener()
+			return exitFailure
+		}
+	}
+	logNetwork(logger, network)
+
 	var faults *actors.FaultInjector
 	if cfg.Debug.FaultInjection {
 		faults = actors.NewFaultInjector()
@@ -94,6 +104,7 @@ func (a app) runNode(cfg config.Config, l launch) int {
 		SecondsPerSlot: spec.SecondsPerSlot,
 		SlotsPerEpoch:  params.SlotsPerEpoch,
 		Store:          storeCfg,
+		Network:        network,
 	})
 	if err != nil {
 		logTreeFailure(logger, "Cannot start the supervision tree", cfg.Node.DataDir, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/salamander-client/salamander/checkpointsync"
 	"github.com/salamander-client/salamander/config"
+	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/store"
 )
 
@@ -19,6 +20,10 @@ var errNoStartState = errors.New("the database is empty and no start state is co
 type chainStart struct {
 	// genesis is the genesis_time of the chain the database holds, for the slot clock.
 	genesis time.Time
+	// gvr is the chain's genesis validators root, which names it on the network (fork digests, ENR); only set
+	// when hasChain is.
+	gvr      primitives.Root
+	hasChain bool
 }
 
 // startSource is where an empty database takes its first state from, by the configuration.
@@ -84,7 +89,7 @@ func openChain(ctx context.Context, logger *slog.Logger, cfg config.Config, stor
 		logStoreFailure(logger, "Cannot read the database", dataDir, err)
 		return chainStart{}, fmt.Errorf("read network identity: %w", err)
 	}
-	return chainStart{genesis: time.Unix(int64(id.GenesisTime), 0).UTC()}, nil
+	return chainStart{genesis: time.Unix(int64(id.GenesisTime), 0).UTC(), gvr: id.GenesisValidatorsRoot, hasChain: true}, nil
 }
 
 // anchor starts an empty database from src: a checkpoint, downloaded or read from files, or the genesis state.

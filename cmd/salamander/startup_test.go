@@ -97,12 +97,14 @@ type runningNode struct {
 	code    chan int
 }
 
-// startCommand runs the command line in the background, with JSON logs and without a debug server.
+// startCommand runs the command line in the background, with JSON logs, without a debug server and with the
+// network on free loopback ports.
 func startCommand(t *testing.T, args ...string) *runningNode {
 	t.Helper()
 	r := &runningNode{t: t, signals: make(chan os.Signal, 2), stderr: &syncBuffer{}, code: make(chan int, 1)}
 	a := app{stdout: &bytes.Buffer{}, stderr: r.stderr, signals: r.signals}
-	args = append(args, "--log-format", "json", "--debug-listen", "")
+	args = append(args, "--log-format", "json", "--debug-listen", "",
+		"--p2p-listen-tcp", "127.0.0.1:0", "--p2p-listen-udp", "127.0.0.1:0")
 	go func() { r.code <- a.main(args) }()
 	return r
 }
@@ -437,9 +439,22 @@ func TestRunFromGenesisStateWithChainConfig(t *testing.T) {
 	if start, _ := find(logs, "Starting Salamander"); start.str("chain") != "startup-test" {
 		t.Errorf("start line %v, want the config file's CONFIG_NAME", start)
 	}
+	// The network runs on the chain's digest: the config's Fulu fork and the genesis validators root.
+	wantDigest := fmt.Sprintf("%#x", chain.spec.ComputeForkDigest(genesis.GenesisValidatorsRoot, 0))
+	joining, _ := find(logs, "Joining the network")
+	network, _ := find(logs, "Network running")
+	peerID := network.str("peer_id")
+	if joining.str("genesis_validators_root") != fmt.Sprintf("%#x", genesis.GenesisValidatorsRoot) ||
+		network.str("fork_digest") != wantDigest || peerID == "" || !strings.HasPrefix(network.str("enr"), "enr:") {
+		t.Errorf("network %v %v, want it on digest %s with an ENR:\n%s", joining, network, wantDigest, logs)
+	}
 	logs = runUntilRunning(t, args...)
 	if _, ok := find(logs, "Resuming from database"); !ok {
 		t.Errorf("second start did not resume:\n%s", logs)
+	}
+	// The node key lives in the data directory: the second start has the same peer ID.
+	if network, _ := find(logs, "Network running"); network.str("peer_id") != peerID {
+		t.Errorf("second start has peer id %q, the first had %q", network.str("peer_id"), peerID)
 	}
 }
 

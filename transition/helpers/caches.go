@@ -152,6 +152,12 @@ func (env *Env) shufflingFor(state *types.BeaconState, epoch primitives.Epoch) *
 	return s
 }
 
+// GetShuffling returns epoch's committee assignment as the state decides it, from the caches when they hold it:
+// every committee of the epoch at once (Shuffling.Committee), for duties and the beacon API. Never modify it.
+func GetShuffling(env *Env, state *types.BeaconState, epoch primitives.Epoch) *Shuffling {
+	return env.shufflingFor(state, epoch)
+}
+
 // PrepareCommittees computes epoch's committees (the whole-list shuffle) ahead of use and keeps them in the caches,
 // so that the first block of the epoch does not pay for them. Run it off the block import path, for the next epoch
 // once a state has entered an epoch; it does nothing useful without caches.

@@ -24,7 +24,8 @@
 // (pubkey -> index and decompressed keys). Entries are keyed by epoch and the block root their inputs were decided
 // by (the spec's shuffling dependency), so two branches never share an entry unless its inputs are the same; see
 // caches.go. Caches are safe for concurrent use. Slices returned from the caches (committees, active indices) are
-// shared and read-only: copy before modifying.
+// shared and read-only: copy before modifying. An epoch's committees come from one whole-list shuffle computed on
+// first use; PrepareCommittees computes it ahead, off the block import path.
 //
 // # Signatures
 //

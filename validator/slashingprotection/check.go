@@ -226,10 +226,8 @@ func rootValue(root primitives.Root) []byte {
 }
 
 func attestationKeyOf(target, source primitives.Epoch) []byte {
-	return binaryAppend(encodeUint64(uint64(target)), uint64(source))
+	return append(encodeUint64(uint64(target)), encodeUint64(uint64(source))...)
 }
-
-func binaryAppend(b []byte, v uint64) []byte { return append(b, encodeUint64(v)...) }
 
 func attestationKey(k []byte) (target, source uint64, err error) {
 	if len(k) != 16 {

@@ -1,0 +1,79 @@
+// Package bench compares our state transition with Lodestar's on the same fixture (transition/fixture), in one
+// run on one machine: block import, epoch processing and the post-block state root, each by our implementation
+// without and with the tree-hash cache (statecache) and by Lodestar's Fulu libraries (@lodestar/state-transition,
+// run by Node from lodestar/stf.mjs). Every run's post-state root is checked on both sides: the comparison is also
+// an end-to-end check that Lodestar agrees with our transition. bench/cmd/stfbench is its command.
+//
+// Node appears only here, in benchmark tooling that drives third-party software; the node itself is Go only.
+package bench
+
+import (
+	"context"
+	_ "embed" // the Lodestar side, written beside its node_modules at run time
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/salamander-client/salamander/params"
+	"github.com/salamander-client/salamander/primitives"
+	"github.com/salamander-client/salamander/transition/fixture"
+)
+
+var (
+	//go:embed lodestar/stf.mjs
+	lodestarScript []byte
+	//go:embed lodestar/package.json
+	lodestarPackageJSON []byte
+)
+
+func hexRoot(root primitives.Root) string { return "0x" + hex.EncodeToString(root[:]) }
+
+// RepoRoot returns the nearest directory at or above the working directory that holds go.mod: the repository,
+// whose git-ignored .cache receives fixtures and beside which ../shared may hold the peers' scripts.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod at or above the working directory: run from the repository")
+		}
+		dir = parent
+	}
+}
+
+// DefaultLodestarScript is ../shared/peers/lodestar-stf.sh beside the repository.
+func DefaultLodestarScript(repo string) string {
+	return filepath.Join(repo, "..", "shared", "peers", "lodestar-stf.sh")
+}
+
+// DefaultFixtureDir is where fixtures of a registry size are cached: the repository's git-ignored .cache.
+func DefaultFixtureDir(repo string, validators int) string {
+	return filepath.Join(repo, ".cache", "stfbench", fmt.Sprintf("fixture-%s-%d", params.PresetName, validators))
+}
+
+// EnsureFixture generates the fixture opts describe into dir unless dir holds a fixture already (of any options:
+// its fixture.json says which). It reports whether it generated one.
+func EnsureFixture(ctx context.Context, dir string, opts fixture.Options) (bool, error) {
+	if _, err := fixture.ReadMeta(dir); err == nil {
+		return false, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	f, err := fixture.Generate(ctx, opts)
+	if err != nil {
+		return false, err
+	}
+	if err := f.Write(dir); err != nil {
+		return false, err
+	}
+	return true, nil
+}
