@@ -15,9 +15,6 @@ type Chain struct {
 	Warnings []params.ConfigWarning
 }
 
-// devnetConfigName is the CONFIG_NAME of the built-in devnet config.
-const devnetConfigName = "devnet"
-
 // resolveChain loads the chain config file of node, or takes the built-in config of its network.
 func resolveChain(node NodeConfig) (Chain, error) {
 	var chain Chain
@@ -37,22 +34,12 @@ func resolveChain(node NodeConfig) (Chain, error) {
 }
 
 // builtinChainConfig is the chain config a network follows without a chain_config file: mainnet's, or for a
-// devnet the compiled preset's config with every fork at genesis, because Salamander implements Fulu only and a
-// devnet starts there.
+// devnet params.DevnetConfig (the compiled preset's config with every fork at genesis).
 func builtinChainConfig(network Network) *params.ChainConfig {
 	if network == Mainnet {
 		return params.MainnetConfig()
 	}
-	cfg := params.MainnetConfig()
-	if params.PresetName == "minimal" {
-		cfg = params.MinimalConfig()
-	}
-	cfg = cfg.Clone()
-	cfg.ConfigName = devnetConfigName
-	for fork := range cfg.Forks {
-		cfg.Forks[fork].Epoch = params.GenesisEpoch
-	}
-	return cfg
+	return params.DevnetConfig()
 }
 
 // String names the chain for logs: its CONFIG_NAME, or a placeholder for a file that gives none.

@@ -12,13 +12,9 @@ import (
 
 func testSpec(tb testing.TB) *params.Spec {
 	tb.Helper()
-	cfg, _, err := params.LoadConfigFile("../params/testdata/prysm-fulu-devnet.yaml")
+	spec, err := params.NewSpec(params.DevnetConfig())
 	if err != nil {
 		tb.Fatal(err)
-	}
-	spec, err := params.NewSpec(cfg)
-	if err != nil {
-		tb.Skipf("devnet config needs the mainnet preset: %v", err)
 	}
 	return spec
 }

@@ -29,13 +29,9 @@ import (
 
 func testSpec(t *testing.T) *params.Spec {
 	t.Helper()
-	cfg, _, err := params.LoadConfigFile("../params/testdata/prysm-fulu-devnet.yaml")
+	spec, err := params.NewSpec(params.DevnetConfig())
 	if err != nil {
 		t.Fatal(err)
-	}
-	spec, err := params.NewSpec(cfg)
-	if err != nil {
-		t.Skipf("devnet config needs the mainnet preset: %v", err)
 	}
 	return spec
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/salamander-client/salamander/actors"
+	"github.com/salamander-client/salamander/primitives"
 )
 
 // Actor is the transition actor. It owns the node's recent post-states (by block root, bounded; loaded from a
@@ -149,16 +150,18 @@ func (a *Actor) reply(ctx actor.Context, j *job, result ApplyBlockResult) {
 	case *BlockApplied:
 		a.status.Applied++
 		a.status.LastRoot, a.status.LastSlot = r.BlockRoot, r.Slot
-		ctx.Logger().Info("Block applied", "slot", r.Slot, "root", r.BlockRoot, "state_root", r.PostStateRoot,
+		ctx.Logger().Info("Block applied", "slot", r.Slot, "root", hexRoot(r.BlockRoot), "state_root", hexRoot(r.PostStateRoot),
 			"attestations", r.Summary.Attestations, "took", r.Took)
 	case *BlockRejected:
 		a.status.Rejected++
-		ctx.Logger().Warn("Block rejected", "slot", r.Slot, "root", r.BlockRoot, "err", r.Err)
+		ctx.Logger().Warn("Block rejected", "slot", r.Slot, "root", hexRoot(r.BlockRoot), "err", r.Err)
 	}
 	if j.replyTo != nil {
 		ctx.Send(j.replyTo, result)
 	}
 }
+
+func hexRoot(root primitives.Root) string { return fmt.Sprintf("%#x", root) }
 
 func (a *Actor) currentStatus() Status {
 	s := a.status

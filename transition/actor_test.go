@@ -212,6 +212,9 @@ func TestActorAnswersWaitingRequestsWhenItRestarts(t *testing.T) {
 	running := h.apply(encode(t, c.b1))
 	engine.waitEntered(t)
 	queued := h.apply(encode(t, c.b2))
+	if s := h.status(); s.Queued != 1 { // b2 is in the queue, not in the mailbox, where the fault would hit it
+		t.Fatalf("status %+v, want b2 queued", s)
+	}
 	if err := h.faults.Set("transition", actors.Fault{PanicNext: 1}); err != nil {
 		t.Fatal(err)
 	}

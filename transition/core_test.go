@@ -82,7 +82,10 @@ func TestApplyBlockRejectsAndKeepsThePreState(t *testing.T) {
 			return corrupt(t, c.b1, func(b *types.SignedBeaconBlock) { b.Signature = wrongSignature })
 		}, []error{block.ErrInvalidBlockSignature}},
 		{"wrong state root", func(t *testing.T) []byte {
-			return corrupt(t, c.b1, func(b *types.SignedBeaconBlock) { b.Message.StateRoot[0] ^= 1 })
+			return corrupt(t, c.b1, func(b *types.SignedBeaconBlock) {
+				b.Message.StateRoot[0] ^= 1
+				c.resignB1(t, b)
+			})
 		}, []error{ErrStateRootMismatch}},
 		{"invalid attestation", func(t *testing.T) []byte {
 			return corrupt(t, c.b1, func(b *types.SignedBeaconBlock) { b.Message.Body.Attestations[0].Data.Slot++ })

@@ -21,7 +21,9 @@ const actorTestSeed = 5
 // epoch boundary), b2 on b1, and sibling, another block on the anchor. Tests must not modify it.
 type testChain struct {
 	spec       *params.Spec
+	env        *helpers.Env
 	anchor     *types.BeaconState
+	b1Pre      *types.BeaconState // the anchor at b1's slot
 	anchorRoot primitives.Root // the anchor's block root: b1's and sibling's parent
 	b1, b2     *types.SignedBeaconBlock
 	sibling    *types.SignedBeaconBlock
@@ -37,10 +39,10 @@ var loadTestChain = sync.OnceValues(func() (*testChain, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &testChain{spec: spec, anchor: anchor}
+	c := &testChain{spec: spec, env: env, anchor: anchor}
 	opts := blocktest.DefaultOptions(actorTestSeed)
 	opts.Transactions = 4
-	if c.b1, _, err = blocktest.Build(env, anchor, opts); err != nil {
+	if c.b1, c.b1Pre, err = blocktest.Build(env, anchor, opts); err != nil {
 		return nil, err
 	}
 	c.anchorRoot = c.b1.Message.ParentRoot
@@ -89,12 +91,22 @@ func corrupt(t *testing.T, signed *types.SignedBeaconBlock, change func(*types.S
 	return encode(t, c)
 }
 
+// resignB1 signs a changed b1 again by its proposer.
+func (c *testChain) resignB1(t *testing.T, signed *types.SignedBeaconBlock) {
+	t.Helper()
+	signature, err := blocktest.SignBlock(c.env, c.b1Pre, signed.Message, actorTestSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed.Signature = signature
+}
+
 // memorySource is a StateSource over the states a test stored, standing in for the store. It returns copies,
 // as a store decodes a new state for every load.
 type memorySource struct {
 	mu     sync.Mutex
 	states map[primitives.Root]*types.BeaconState
-	loads  atomic.Int32
+	loads  atomic.Int32 // states served
 }
 
 func newMemorySource(root primitives.Root, state *types.BeaconState) *memorySource {
@@ -102,13 +114,13 @@ func newMemorySource(root primitives.Root, state *types.BeaconState) *memorySour
 }
 
 func (m *memorySource) StateByBlockRoot(_ context.Context, root primitives.Root) (*types.BeaconState, bool, error) {
-	m.loads.Add(1)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	state, ok := m.states[root]
 	if !ok {
 		return nil, false, nil
 	}
+	m.loads.Add(1)
 	return helpers.CopyState(state), true, nil
 }
 
