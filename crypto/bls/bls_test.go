@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	blst "github.com/supranational/blst/bindings/go"
 
 	"github.com/salamander-client/salamander/primitives"
 )
@@ -212,6 +215,89 @@ func TestAggregation(t *testing.T) {
 	}
 }
 
+// aggregateOneByOne is the reference AggregatePublicKeys must match bit for bit: one blst point addition per key.
+func aggregateOneByOne(pks []*PublicKey) PublicKey {
+	var sum blst.P1Aggregate
+	for _, pk := range pks {
+		sum.Add(&pk.p, false)
+	}
+	return PublicKey{p: *sum.ToAffine()}
+}
+
+// TestAggregatePublicKeysMatchesOneByOne checks the batch addition against one-by-one addition on random selections
+// of keys, sized around blst's thresholds (batching from 16 points, 1024-point chunks), and on the inputs where
+// batch addition must fall back to other formulas: a key added to itself, a key and its negation, the identity
+// (an aggregate of cancelling keys, which AggregatePublicKeys accepts).
+func TestAggregatePublicKeysMatchesOneByOne(t *testing.T) {
+	secrets, err := InteropSecretKeys(128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]*PublicKey, len(secrets))
+	for i, sk := range secrets {
+		keys[i] = sk.PublicKey()
+	}
+	negations := make([]*PublicKey, 8)
+	for i := range negations {
+		negations[i] = negated(t, secrets[i]).PublicKey()
+	}
+	identity, err := AggregatePublicKeys([]*PublicKey{keys[0], negations[0]})
+	if err != nil || !identity.isInfinity() {
+		t.Fatalf("a key and its negation aggregate to %v, %v", identity, err)
+	}
+	pool := slices.Concat(keys, negations, []*PublicKey{identity})
+
+	check := func(name string, pks []*PublicKey) {
+		t.Helper()
+		got, err := AggregatePublicKeys(pks)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := aggregateOneByOne(pks); *got != want {
+			t.Errorf("%s (%d keys): batch sum %x, one by one %x", name, len(pks), got.p.Serialize(), want.p.Serialize())
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(7, 11))
+	sizes := []int{1, 2, 3, 15, 16, 17, 31, 32, 33, 512, 1023, 1024, 1025, 2048, 2049, 3000}
+	for range 20 {
+		sizes = append(sizes, 1+rng.IntN(2500))
+	}
+	for _, n := range sizes {
+		// Drawing from a small pool with replacement repeats keys, next to each other too.
+		pks := make([]*PublicKey, n)
+		for i := range pks {
+			pks[i] = pool[rng.IntN(len(pool))]
+		}
+		check(fmt.Sprintf("random %d", n), pks)
+		distinct := make([]*PublicKey, min(n, len(keys)))
+		for i, j := range rng.Perm(len(keys))[:len(distinct)] {
+			distinct[i] = keys[j]
+		}
+		check(fmt.Sprintf("distinct %d", len(distinct)), distinct)
+	}
+
+	check("doubling", []*PublicKey{keys[1], keys[1]})
+	check("cancelling", []*PublicKey{keys[1], negations[1]})
+	check("cancelling then a key", []*PublicKey{keys[1], negations[1], keys[2]})
+	check("identity", []*PublicKey{identity})
+	check("identities", []*PublicKey{identity, identity, identity})
+	check("one key 1025 times", slices.Repeat([]*PublicKey{keys[3]}, 1025))
+	check("one key and the identity, alternating, 2000 times", slices.Repeat([]*PublicKey{keys[3], identity}, 1000))
+	// Negations then keys, in the same order: partial sums cancel deep in blst's addition tree.
+	check("keys then their negations", slices.Concat(negations[:8], keys[:8], negations[:8], keys[:8]))
+	check("a chunk's keys, then its negations", slices.Concat(slices.Repeat(keys[:8], 128), slices.Repeat(negations[:8], 128)))
+
+	// A nil key is an error, whichever chunk it is in, never a crash.
+	for _, at := range []int{0, 1, 1023, 1500} {
+		pks := slices.Repeat(keys[:1], 2000)
+		pks[at] = nil
+		if _, err := AggregatePublicKeys(pks); !errors.Is(err, ErrInvalidPublicKey) || !strings.Contains(err.Error(), fmt.Sprint(at)) {
+			t.Errorf("nil key %d: err %v, want ErrInvalidPublicKey naming it", at, err)
+		}
+	}
+}
+
 // signatureSets returns n valid sets with distinct keys and messages.
 func signatureSets(t testing.TB, n int) []SignatureSet {
 	keys, err := InteropSecretKeys(uint64(n))
@@ -315,93 +401,5 @@ func TestPublicKeysFromBytes(t *testing.T) {
 	}
 	if pks, err := PublicKeysFromBytes(nil); err != nil || len(pks) != 0 {
 		t.Errorf("no keys: %v, %v", pks, err)
-	}
-}
-
-func BenchmarkVerify(b *testing.B) {
-	set := signatureSets(b, 1)[0]
-	for b.Loop() {
-		if !Verify(set.PublicKey, set.Message, set.Signature) {
-			b.Fatal("invalid")
-		}
-	}
-}
-
-// BenchmarkVerify64 verifies 64 sets one by one, the baseline of BenchmarkBatchVerify64.
-func BenchmarkVerify64(b *testing.B) {
-	sets := signatureSets(b, 64)
-	for b.Loop() {
-		for _, set := range sets {
-			if !Verify(set.PublicKey, set.Message, set.Signature) {
-				b.Fatal("invalid")
-			}
-		}
-	}
-}
-
-func BenchmarkBatchVerify64(b *testing.B) {
-	sets := signatureSets(b, 64)
-	for b.Loop() {
-		if !BatchVerify(sets) {
-			b.Fatal("invalid")
-		}
-	}
-}
-
-func BenchmarkFindInvalidSets64OneBad(b *testing.B) {
-	sets := signatureSets(b, 64)
-	sets[37].Message = []byte("forged")
-	for b.Loop() {
-		if invalid := FindInvalidSets(sets); len(invalid) != 1 {
-			b.Fatal(invalid)
-		}
-	}
-}
-
-func BenchmarkFastAggregateVerify512(b *testing.B) {
-	keys, err := InteropSecretKeys(512)
-	if err != nil {
-		b.Fatal(err)
-	}
-	msg := make([]byte, 32)
-	pks := make([]*PublicKey, len(keys))
-	sigs := make([]*Signature, len(keys))
-	for i, sk := range keys {
-		pks[i], sigs[i] = sk.PublicKey(), sk.Sign(msg)
-	}
-	agg, err := AggregateSignatures(sigs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if !FastAggregateVerify(pks, msg, agg) {
-			b.Fatal("invalid")
-		}
-	}
-}
-
-func BenchmarkPublicKeyFromBytes(b *testing.B) {
-	raw := signatureSets(b, 1)[0].PublicKey.Bytes()
-	for b.Loop() {
-		if _, err := PublicKeyFromBytes(raw[:]); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkSignatureFromBytes(b *testing.B) {
-	raw := signatureSets(b, 1)[0].Signature.Bytes()
-	for b.Loop() {
-		if _, err := SignatureFromBytes(raw[:]); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkSign(b *testing.B) {
-	sk, _ := InteropSecretKey(0)
-	msg := make([]byte, 32)
-	for b.Loop() {
-		sk.Sign(msg)
 	}
 }

@@ -46,21 +46,36 @@ func (pk *PublicKey) isInfinity() bool {
 	return pk.p.Equals(&identity)
 }
 
+// aggregateChunk is how many keys AggregatePublicKeys hands blst per call. blst's batch addition works through 1024 G1
+// points at a time (its 144 KiB scratch buffer), so longer chunks would save nothing, and a fixed chunk keeps the
+// pointer buffer small however many keys there are.
+const aggregateChunk = 1024
+
 // AggregatePublicKeys is the spec's eth_aggregate_pubkeys over keys already validated: the sum of the points. It
-// fails only for an empty list. The sum can be the identity; Verify and friends then return false.
+// fails only for an empty list or a nil key. The sum can be the identity; Verify and friends then return false.
+//
+// It uses blst's batch affine addition (Montgomery's simultaneous inversion: about half the field work of adding
+// the points one by one, and one cgo call per 1024 keys rather than one per key). The sum is a group element with a
+// unique affine form, so the result is bit-identical to adding the keys one by one. It runs on the calling
+// goroutine: the caller chooses the parallelism.
 func AggregatePublicKeys(pks []*PublicKey) (*PublicKey, error) {
 	if len(pks) == 0 {
 		return nil, ErrEmptyAggregate
 	}
-	points, err := publicKeyPoints(pks)
-	if err != nil {
-		return nil, err
+	points := make([]*blstPublicKey, min(len(pks), aggregateChunk))
+	var sum blst.P1 // the zero value is the identity
+	for start := 0; start < len(pks); start += len(points) {
+		chunk := points[:min(len(points), len(pks)-start)]
+		for i := range chunk {
+			pk := pks[start+i]
+			if pk == nil { // blst would read a nil pointer as "the point after the previous one"
+				return nil, fmt.Errorf("%w: public key %d is nil", ErrInvalidPublicKey, start+i)
+			}
+			chunk[i] = &pk.p
+		}
+		sum.AddAssign(blst.P1AffinesAdd(chunk))
 	}
-	var agg blst.P1Aggregate
-	if !agg.Aggregate(points, false) { // groupcheck false: the keys were checked when parsed
-		return nil, fmt.Errorf("%w: aggregation failed", ErrInvalidPublicKey)
-	}
-	return &PublicKey{p: *agg.ToAffine()}, nil
+	return &PublicKey{p: *sum.ToAffine()}, nil
 }
 
 // EthAggregatePubkeys is the spec's eth_aggregate_pubkeys on serialized keys: each is validated (KeyValidate),
@@ -113,15 +128,4 @@ func PublicKeysFromBytes(raw []primitives.BLSPubkey) ([]*PublicKey, error) {
 		}
 	}
 	return pks, nil
-}
-
-func publicKeyPoints(pks []*PublicKey) ([]*blstPublicKey, error) {
-	points := make([]*blstPublicKey, len(pks))
-	for i, pk := range pks {
-		if pk == nil {
-			return nil, fmt.Errorf("%w: public key %d is nil", ErrInvalidPublicKey, i)
-		}
-		points[i] = &pk.p
-	}
-	return points, nil
 }
