@@ -55,9 +55,17 @@ func DefaultLodestarScript(repo string) string {
 	return filepath.Join(repo, "..", "shared", "peers", "lodestar-stf.sh")
 }
 
-// DefaultFixtureDir is where fixtures of a registry size are cached: the repository's git-ignored .cache.
-func DefaultFixtureDir(repo string, validators int) string {
-	return filepath.Join(repo, ".cache", "stfbench", fmt.Sprintf("fixture-%s-%d", params.PresetName, validators))
+// DefaultFixtureDir is where the fixture opts describe is cached: the repository's git-ignored .cache, in a
+// directory named after the preset and the options that differ from the defaults.
+func DefaultFixtureDir(repo string, opts fixture.Options) string {
+	name := fmt.Sprintf("fixture-%s-%d", params.PresetName, opts.Validators)
+	if opts.Seed > 1 {
+		name += fmt.Sprintf("-seed%d", opts.Seed)
+	}
+	if opts.Participation > 0 && opts.Participation < 1 {
+		name += fmt.Sprintf("-participation%g", opts.Participation)
+	}
+	return filepath.Join(repo, ".cache", "stfbench", name)
 }
 
 // EnsureFixture generates the fixture opts describe into dir unless dir holds a fixture already (of any options:

@@ -43,7 +43,8 @@ type Options struct {
 	LodestarDir, LodestarScript string
 	LodestarHeapMiB             int // Node's old-space limit; default 16384
 	// ProfileDir, if set, receives a CPU profile of our cached variant per operation (import.pprof, epoch.pprof,
-	// root.pprof), taken over ProfileRuns more runs (default Runs) after the comparison.
+	// root.pprof), taken over ProfileRuns more runs (default Runs) after the comparison. Its timed parts carry the
+	// label stfbench=timed (go tool pprof -top -tagfocus=stfbench=timed).
 	ProfileDir  string
 	ProfileRuns int
 	// Progress receives a line per step; nil for none.
@@ -206,6 +207,7 @@ func loadOurs(ctx context.Context, dir string, memory *Memory, progress func(str
 		return nil, err
 	}
 	_, memory.ImportPeakRSS = readRSS()
+	memory.WarmRSS = settledRSS()
 
 	var root primitives.Root
 	if o.preCache, root, err = statecache.New(o.fixture.PreState); err != nil {
@@ -325,9 +327,13 @@ func timed(fn func()) Sample {
 	runtime.GC()
 	cpu := processCPU()
 	start := time.Now()
-	fn()
+	pprof.Do(context.Background(), timedLabels, func(context.Context) { fn() })
 	return Sample{Wall: time.Since(start), CPU: processCPU() - cpu}
 }
+
+// timedLabels mark the timed part of each run in CPU profiles (goroutines started inside inherit them), so that
+// go tool pprof -tagfocus=stfbench=timed leaves out the untimed preparation.
+var timedLabels = pprof.Labels("stfbench", "timed")
 
 // profile writes a CPU profile of runs runs of each operation by our cached variant into dir.
 func (o *ours) profile(ctx context.Context, dir string, runs int, progress func(string, ...any)) error {
@@ -454,7 +460,7 @@ func ratio(a, b time.Duration) float64 {
 
 // Roots are the post-state roots each side found.
 type Roots struct {
-	Fixture, Ours, Lodestar string // after the block
+	Fixture, Ours, Lodestar  string // after the block
 	EpochOurs, EpochLodestar string // after the epoch transition
 	OursCachedMatchesOurs    bool   // our cached variant found the same roots
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/salamander-client/salamander/params"
 )
@@ -70,11 +71,32 @@ func InstallLodestar(ctx context.Context, dir, sharedScript string) error {
 	if !lodestarInstalled(tmp) {
 		return fmt.Errorf("%w: install: %s holds no @lodestar/state-transition %s", ErrLodestar, tmp, LodestarVersion)
 	}
-	if err := os.Rename(tmp, dir); err != nil && !lodestarInstalled(dir) {
-		return fmt.Errorf("%w: install: %w", ErrLodestar, err)
+	if err := os.Rename(tmp, dir); err != nil {
+		// Someone else installs into dir (the epoch transition's Lodestar test installs in place): wait for it.
+		return waitInstalled(ctx, dir, err)
 	}
 	return nil
 }
+
+// waitInstalled waits up to lodestarInstallWait for another installation into dir to complete.
+func waitInstalled(ctx context.Context, dir string, renameErr error) error {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	timeout := time.After(lodestarInstallWait)
+	for !lodestarInstalled(dir) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: install: %w", ErrLodestar, ctx.Err())
+		case <-timeout:
+			return fmt.Errorf("%w: install: %s is incomplete after %s: %w", ErrLodestar, dir, lodestarInstallWait, renameErr)
+		case <-ticker.C:
+		}
+	}
+	return nil
+}
+
+// lodestarInstallWait bounds the wait for another process's installation of Lodestar.
+const lodestarInstallWait = 5 * time.Minute
 
 func lodestarInstalled(dir string) bool {
 	raw, err := os.ReadFile(filepath.Join(dir, "node_modules", "@lodestar", "state-transition", "package.json"))

@@ -18,7 +18,10 @@ type Memory struct {
 	StateRSS uint64 `json:"state_rss_bytes"`
 	// ImportPeakRSS is the peak resident memory while importing the block without a tree-hash cache.
 	ImportPeakRSS uint64 `json:"import_peak_rss_bytes"`
-	// StateAndCacheRSS is StateRSS with the pre-state's tree-hash cache built, after a collection.
+	// WarmRSS is StateRSS after the import, after a collection: with what the transition caches for the next
+	// blocks (shufflings, the public key index, decompressed keys of the attesters).
+	WarmRSS uint64 `json:"warm_rss_bytes"`
+	// StateAndCacheRSS is WarmRSS with the pre-state's tree-hash cache built, after a collection.
 	StateAndCacheRSS uint64 `json:"state_and_cache_rss_bytes"`
 	// CacheBytes is the tree-hash cache's own count of its memory.
 	CacheBytes uint64 `json:"cache_bytes"`

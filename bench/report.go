@@ -54,9 +54,10 @@ func (r *Report) Print(w io.Writer) error {
 	if !m.PeakResettable {
 		resettable = " (the kernel refused to reset the peak: these are the process's peaks so far)"
 	}
-	p.printf("\nMemory, ours: holding the pre-state and block %s; peak importing the block %s; with the tree-hash cache "+
-		"built %s (the cache counts %s), peak importing with it %s%s\n", mib(m.StateRSS), mib(m.ImportPeakRSS),
-		mib(m.StateAndCacheRSS), mib(m.CacheBytes), mib(m.CachedImportPeakRSS), resettable)
+	p.printf("\nMemory, ours (resident): holding the pre-state and block %s; peak importing the block %s; after it, with the "+
+		"transition's caches warm %s; with the tree-hash cache built too %s (the cache counts %s); peak importing with it %s%s\n",
+		mib(m.StateRSS), mib(m.ImportPeakRSS), mib(m.WarmRSS), mib(m.StateAndCacheRSS), mib(m.CacheBytes),
+		mib(m.CachedImportPeakRSS), resettable)
 	p.printf("Memory, Lodestar: %s resident holding the pre-state and the epoch state after a run of each operation, peak %s; "+
 		"loading took %s\n", mib(m.LodestarRSS), mib(m.LodestarPeakRSS), r.LodestarSetup.Round(time.Millisecond))
 	return p.err
@@ -76,8 +77,8 @@ func (r *Report) JSON() ([]byte, error) {
 		return out
 	}
 	type opJSON struct {
-		Op                                                  string
-		Ours, OursCached, Lodestar                          statsJSON
+		Op                                                 string
+		Ours, OursCached, Lodestar                         statsJSON
 		Ratio, CPURatio, RatioCached, CPURatioCached, Goal float64
 	}
 	out := struct {

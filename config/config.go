@@ -24,6 +24,8 @@ type Config struct {
 	Debug DebugConfig
 	Sync  SyncConfig
 	Store StoreConfig
+	// Validator is the [validator] section.
+	Validator ValidatorConfig
 }
 
 // NodeConfig is the [node] section.
@@ -43,7 +45,7 @@ type LogConfig struct {
 	Format logging.Format
 }
 
-// P2PConfig is the [p2p] section. The libp2p host that reads it is not written yet.
+// P2PConfig is the [p2p] section, which cmd/salamander turns into the peers actor's configuration.
 type P2PConfig struct {
 	ListenTCP netip.AddrPort
 	ListenUDP netip.AddrPort

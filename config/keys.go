@@ -40,7 +40,7 @@ func options() []option {
 	// The [p2p] keys of p2p.go follow the section's first keys, in the order of the example file.
 	at := slices.IndexFunc(core, func(o option) bool { return o.key == "p2p.static_peers" }) + 1
 	core = slices.Insert(core, at, p2pOptions()...)
-	return append(core, syncStoreOptions()...)
+	return append(append(core, syncStoreOptions()...), validatorOptions()...)
 }
 
 func coreOptions() []option {

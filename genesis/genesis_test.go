@@ -314,7 +314,7 @@ func TestInteropStateRefusesBadOptions(t *testing.T) {
 	env := helpers.NewEnv(devnetSpec(t), nil)
 	header := engineapi.MockGenesisHeader(engineapi.MockConfig{GenesisTime: testGenesisTime + 10})
 	for name, opts := range map[string]genesis.Options{
-		"an unknown withdrawal prefix":           {GenesisTime: testGenesisTime, WithdrawalPrefix: 0x05},
+		"an unknown withdrawal prefix":            {GenesisTime: testGenesisTime, WithdrawalPrefix: 0x05},
 		"an execution genesis after the beacon's": {GenesisTime: testGenesisTime, ExecutionHeader: header},
 	} {
 		if _, err := genesis.InteropState(env, opts); !errors.Is(err, genesis.ErrInvalidOptions) {

@@ -76,10 +76,10 @@ type netState struct {
 
 	// Subnets: the node ID they derive from, the epoch they were last worked out for, the sync committee subnets
 	// local validators asked for, and the ENR entries last set.
-	subs        subscriptionInput
-	subsEpoch   primitives.Epoch
-	subsFailed  bool
-	fields      discovery.Fields
+	subs       subscriptionInput
+	subsEpoch  primitives.Epoch
+	subsFailed bool
+	fields     discovery.Fields
 
 	peers   map[peer.ID]*peerState
 	static  []peer.AddrInfo

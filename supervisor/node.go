@@ -40,6 +40,9 @@ type Options struct {
 	Store          store.Config   // the store actor's database
 	StartTimeout   time.Duration  // how long Start waits for every actor to start; zero: DefaultStartTimeout
 	Network        NetworkOptions // the zero value leaves the network off
+	Chain          ChainOptions   // the zero value runs the chain's actors without a chain
+	// Chaos makes the node supervisor tolerate the failures salamander dev --chaos injects (chaosLimits).
+	Chaos bool
 }
 
 // NetworkOptions configure the network subtree's actors.

@@ -248,7 +248,8 @@ func (s *supervisorActor) childFailed(c *child, reason any) *Escalation {
 		if t == c {
 			restarts := s.tree.recordRestart(t.entry, failure, now)
 			attrs := []any{"actor", t.name(), "reason", failure, "restarts", restarts, "backoff", backoff}
-			if crash, ok := reason.(*actors.Crash); ok {
+			// An injected panic is a test's or salamander dev --chaos's doing: its stack says nothing.
+			if crash, ok := reason.(*actors.Crash); ok && !isInjected(crash) {
 				attrs = append(attrs, "stack", string(crash.Stack))
 			}
 			s.log.Warn("Restarting actor", attrs...)
@@ -348,4 +349,9 @@ func withinWindow(times []time.Time, now time.Time, window time.Duration) []time
 		}
 	}
 	return kept
+}
+
+func isInjected(crash *actors.Crash) bool {
+	_, injected := crash.Value.(*actors.InjectedPanic)
+	return injected
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/salamander-client/salamander/peers"
 	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/transition"
+	"github.com/salamander-client/salamander/validator"
 )
 
 // nodeTree is Salamander's whole supervision tree. Children start top to bottom, each once the one above it has
@@ -28,6 +29,7 @@ import (
 //	│   ├── peers        libp2p host, discv5, gossipsub router, req/resp; bounded mailbox, drops newest
 //	│   └── gossip       gossip validation; bounded mailbox, drops oldest
 //	├── blocksync
+//	├── validator        only with in-process validators (salamander dev)
 //	└── clock
 func nodeTree(opts Options) spec {
 	// node: rest-for-one, because every child depends on those above it and on nothing below. The store is the
@@ -37,10 +39,19 @@ func nodeTree(opts Options) spec {
 	// updates; the network and sync feed all of these; the clock comes last so the first tick finds everyone
 	// running. A failure of the network restarts the network, sync and the clock, never the store or fork
 	// choice, so a misbehaving peer cannot make the node forget its chain.
-	return supervise("node", restForOne, nodeLimits,
+	//
+	// The validator duties come after sync, which imports their blocks, and before the clock, whose first slot they
+	// must hear. They restart with anything above them at no cost: what they must not forget, the slashing
+	// protection database, and the operation pool they share with block production outlive their restarts.
+	limits := nodeLimits
+	if opts.Chaos {
+		limits = chaosLimits
+	}
+	chain := opts.Chain
+	children := []spec{
 		worker("store", func() actor.Actor { return store.NewActor(opts.Store) }),
-		worker("transition", transition.NewActor),
-		worker("forkchoice", forkchoice.NewActor),
+		worker("transition", chain.transition()),
+		worker("forkchoice", chain.forkChoice()),
 		worker("engineapi", engineapi.NewActor),
 		// network: one-for-one. Everything that dies with the libp2p host (connections, discv5, the gossipsub
 		// router and its mesh, req/resp streams) lives in peers, which comes back with the same node key and
@@ -52,9 +63,42 @@ func nodeTree(opts Options) spec {
 			worker("peers", func() actor.Actor { return peers.NewActor(opts.Network.Peers) }).withMailbox(actors.PeerMailbox()),
 			worker("gossip", func() actor.Actor { return gossip.NewActor(opts.Network.Gossip) }).withMailbox(actors.GossipMailbox()),
 		),
-		worker("blocksync", blocksync.NewActor),
-		worker("clock", func() actor.Actor { return clock.NewActor(opts.clockConfig()) }),
-	)
+		worker("blocksync", blocksync.New(chain.BlockSync)),
+	}
+	if v := chain.Validator; v != nil {
+		children = append(children, worker("validator", func() actor.Actor { return validator.NewActor(*v) }))
+	}
+	children = append(children, worker("clock", func() actor.Actor { return clock.NewActor(opts.clockConfig()) }))
+	return supervise("node", restForOne, limits, children...)
+}
+
+// ChainOptions configure the actors that follow the chain. The zero value runs them without one: they start and
+// answer status requests, and refuse blocks.
+type ChainOptions struct {
+	// Transition configures the chain transition actor (transition.NewChain); nil runs the transition actor
+	// without a chain.
+	Transition *transition.ChainConfig
+	// ForkChoice configures the forkchoice actor, whose Chain rebuilds its store at every start; nil runs it
+	// without a chain.
+	ForkChoice *forkchoice.Config
+	BlockSync  blocksync.Config
+	// Validator configures the in-process validator duties; nil runs none.
+	Validator *validator.Config
+}
+
+func (c ChainOptions) transition() actor.Producer {
+	if c.Transition == nil {
+		return transition.NewActor
+	}
+	return transition.NewChain(*c.Transition)
+}
+
+func (c ChainOptions) forkChoice() actor.Producer {
+	if c.ForkChoice == nil {
+		return forkchoice.NewActor
+	}
+	cfg := *c.ForkChoice
+	return func() actor.Actor { return forkchoice.New(cfg) }
 }
 
 var (
@@ -68,4 +112,8 @@ var (
 	// supervisor absorbs more of them before it asks node to restart it. Its escalation counts as one failure at
 	// node.
 	networkLimits = limits{maxRestarts: 10, within: time.Minute, backoff: 100 * time.Millisecond, maxBackoff: 5 * time.Second}
+	// chaosLimits replace nodeLimits under salamander dev --chaos, which kills an actor every few seconds on
+	// purpose: the node must heal from each one rather than give up after five. A short back-off keeps the
+	// restarts from costing slots.
+	chaosLimits = limits{maxRestarts: 120, within: time.Minute, backoff: 50 * time.Millisecond, maxBackoff: time.Second}
 )

@@ -24,7 +24,7 @@ type testChain struct {
 	env        *helpers.Env
 	anchor     *types.BeaconState
 	b1Pre      *types.BeaconState // the anchor at b1's slot
-	anchorRoot primitives.Root // the anchor's block root: b1's and sibling's parent
+	anchorRoot primitives.Root    // the anchor's block root: b1's and sibling's parent
 	b1, b2     *types.SignedBeaconBlock
 	sibling    *types.SignedBeaconBlock
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
-	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/types"
 	"github.com/salamander-client/salamander/validator/slashingprotection"
@@ -48,7 +50,6 @@ func (r *Report) fail(err error) {
 // attested to, for the aggregation of the same slot. A Client is not safe for concurrent use: one goroutine runs
 // its steps, in slot order.
 type Client struct {
-	spec   *params.Spec
 	signer *Signer
 	node   BeaconNode
 	config ClientConfig
@@ -67,8 +68,8 @@ type attested struct {
 }
 
 // NewClient returns a client of signer's validators on node.
-func NewClient(spec *params.Spec, signer *Signer, node BeaconNode, config ClientConfig) *Client {
-	return &Client{spec: spec, signer: signer, node: node, config: config,
+func NewClient(signer *Signer, node BeaconNode, config ClientConfig) *Client {
+	return &Client{signer: signer, node: node, config: config,
 		indices:   make(map[primitives.BLSPubkey]primitives.ValidatorIndex),
 		attesters: make(map[primitives.Epoch][]AttesterDuty),
 		sync:      make(map[uint64][]SyncCommitteeDuty),
@@ -261,11 +262,15 @@ func (c *Client) syncCommitteeMessages(ctx context.Context, slot primitives.Slot
 	if err != nil {
 		return fmt.Errorf("sync committee messages of slot %d: %w", slot, err)
 	}
+	signed := make([]*types.SyncCommitteeMessage, len(duties))
+	errs := make([]error, len(duties))
+	inParallel(len(duties), func(i int) {
+		signed[i], errs[i] = c.signer.GetSyncCommitteeMessage(duties[i].Pubkey, duties[i].ValidatorIndex, slot, root)
+	})
 	var messages []*types.SyncCommitteeMessage
-	for _, d := range duties {
-		message, err := c.signer.GetSyncCommitteeMessage(d.Pubkey, d.ValidatorIndex, slot, root)
-		if err != nil {
-			report.fail(err)
+	for i, message := range signed {
+		if errs[i] != nil {
+			report.fail(errs[i])
 			continue
 		}
 		messages = append(messages, message)
@@ -295,13 +300,17 @@ func (c *Client) Aggregate(ctx context.Context, slot primitives.Slot) Report {
 }
 
 func (c *Client) aggregateAttestations(ctx context.Context, slot primitives.Slot, report *Report) error {
+	mine := c.attested[slot]
+	proofs := make([]primitives.BLSSignature, len(mine))
+	errs := make([]error, len(mine))
+	inParallel(len(mine), func(i int) { proofs[i], errs[i] = c.signer.GetSlotSignature(mine[i].duty.Pubkey, slot) })
 	var aggregates []*types.SignedAggregateAndProof
-	for _, a := range c.attested[slot] {
-		proof, err := c.signer.GetSlotSignature(a.duty.Pubkey, slot)
-		if err != nil {
-			report.fail(err)
+	for i, a := range mine {
+		if errs[i] != nil {
+			report.fail(errs[i])
 			continue
 		}
+		proof := proofs[i]
 		if !IsAggregator(a.duty.CommitteeLength, proof) {
 			continue
 		}
@@ -340,33 +349,46 @@ func (c *Client) contribute(ctx context.Context, slot primitives.Slot, report *R
 	if err != nil {
 		return err
 	}
-	var contributions []*types.SignedContributionAndProof
+	// Every member signs a selection proof for each subcommittee it sits in; only the selected aggregate.
+	type seat struct {
+		duty  SyncCommitteeDuty
+		sub   uint64
+		proof primitives.BLSSignature
+		err   error
+	}
+	var seats []seat
 	for _, d := range duties {
 		for _, sub := range d.Subcommittees() {
-			proof, err := c.signer.GetSyncCommitteeSelectionProof(d.Pubkey, slot, sub)
-			if err != nil {
-				report.fail(err)
-				continue
-			}
-			if !IsSyncCommitteeAggregator(proof) {
-				continue
-			}
-			contribution, err := c.node.SyncCommitteeContribution(ctx, slot, sub, root)
-			if err != nil {
-				report.fail(fmt.Errorf("contribution of slot %d subcommittee %d: %w", slot, sub, err))
-				continue
-			}
-			if contribution == nil {
-				continue
-			}
-			message := &types.ContributionAndProof{AggregatorIndex: d.ValidatorIndex, Contribution: contribution, SelectionProof: proof}
-			signature, err := c.signer.GetContributionAndProofSignature(d.Pubkey, message)
-			if err != nil {
-				report.fail(err)
-				continue
-			}
-			contributions = append(contributions, &types.SignedContributionAndProof{Message: message, Signature: signature})
+			seats = append(seats, seat{duty: d, sub: sub})
 		}
+	}
+	inParallel(len(seats), func(i int) {
+		seats[i].proof, seats[i].err = c.signer.GetSyncCommitteeSelectionProof(seats[i].duty.Pubkey, slot, seats[i].sub)
+	})
+	var contributions []*types.SignedContributionAndProof
+	for _, s := range seats {
+		if s.err != nil {
+			report.fail(s.err)
+			continue
+		}
+		if !IsSyncCommitteeAggregator(s.proof) {
+			continue
+		}
+		contribution, err := c.node.SyncCommitteeContribution(ctx, slot, s.sub, root)
+		if err != nil {
+			report.fail(fmt.Errorf("contribution of slot %d subcommittee %d: %w", slot, s.sub, err))
+			continue
+		}
+		if contribution == nil {
+			continue
+		}
+		message := &types.ContributionAndProof{AggregatorIndex: s.duty.ValidatorIndex, Contribution: contribution, SelectionProof: s.proof}
+		signature, err := c.signer.GetContributionAndProofSignature(s.duty.Pubkey, message)
+		if err != nil {
+			report.fail(err)
+			continue
+		}
+		contributions = append(contributions, &types.SignedContributionAndProof{Message: message, Signature: signature})
 	}
 	if len(contributions) == 0 {
 		return nil
@@ -401,5 +423,37 @@ func (c *Client) forget(current primitives.Slot) {
 		if p+1 < period {
 			delete(c.sync, p)
 		}
+	}
+}
+
+// inParallel runs fn(0) ... fn(n-1) on the available cores: a node with many validators makes hundreds of
+// signatures a slot, each a hash to the curve and a scalar multiplication. A panic in fn is raised again on the
+// calling goroutine, where its actor's recovery sees it.
+func inParallel(n int, fn func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var panicked atomic.Pointer[any]
+	for range workers {
+		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, &r)
+				}
+			}()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+	if r := panicked.Load(); r != nil {
+		panic(*r)
 	}
 }

@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -56,7 +57,14 @@ type contributionKey struct {
 // from single sync committee messages.
 type syncGroup struct {
 	best  *types.SyncCommitteeContribution
-	local *types.SyncCommitteeContribution
+	local *localContribution
+}
+
+// localContribution is a contribution the pool aggregates from messages. Its signatures are aggregated when it is
+// read, not as each message comes: a subcommittee's messages arrive by the dozen and are read once or twice.
+type localContribution struct {
+	contribution types.SyncCommitteeContribution
+	signatures   []*bls.Signature
 }
 
 // NewOperationPool returns an empty pool of at most maxGroups attestation groups (zero for
@@ -184,7 +192,7 @@ func (p *OperationPool) AttestationsForBlock(env *helpers.Env, state *types.Beac
 	p.mu.Lock()
 	for key, group := range p.groups {
 		data := group.data
-		if len(group.aggregates) == 0 || data.Slot+params.MinAttestationInclusionDelay > state.Slot {
+		if len(group.aggregates) == 0 || data.Index != 0 || data.Slot+params.MinAttestationInclusionDelay > state.Slot {
 			continue
 		}
 		var justified *types.Checkpoint
@@ -229,7 +237,7 @@ func (p *OperationPool) AttestationsForBlock(env *helpers.Env, state *types.Beac
 			return c
 		}
 		ra, rb := types.HashTreeRoot(a.attestation.Data), types.HashTreeRoot(b.attestation.Data)
-		return bytesCompare(ra[:], rb[:])
+		return bytes.Compare(ra[:], rb[:])
 	})
 	out := make([]*types.Attestation, 0, min(len(candidates), params.MaxAttestationsElectra))
 	for _, c := range candidates[:min(len(candidates), params.MaxAttestationsElectra)] {
@@ -311,8 +319,13 @@ func ComputeOnChainAggregate(networkAggregates []*types.Attestation) (*types.Att
 }
 
 // AddSyncCommitteeMessage adds a validated sync committee message of a validator at positions in the sync
-// committee: it joins the contribution the pool builds for each subcommittee of those positions.
+// committee: it joins the contribution the pool builds for each subcommittee of those positions, once per position
+// (a validator at two positions of a subcommittee counts twice, as the spec's aggregation does).
 func (p *OperationPool) AddSyncCommitteeMessage(message *types.SyncCommitteeMessage, positions []uint64) error {
+	signature, err := bls.SignatureFromBytes(message.Signature[:])
+	if err != nil {
+		return fmt.Errorf("add sync committee message: %w: %w", ErrInvalidOperation, err)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, position := range positions {
@@ -323,20 +336,15 @@ func (p *OperationPool) AddSyncCommitteeMessage(message *types.SyncCommitteeMess
 		group := p.syncGroup(key)
 		bit := position % types.SyncSubcommitteeSize
 		if group.local == nil {
-			group.local = &types.SyncCommitteeContribution{Slot: key.slot, BeaconBlockRoot: key.blockRoot,
-				SubcommitteeIndex: key.subcommittee, Signature: message.Signature}
-			group.local.AggregationBits[bit/8] |= 1 << (bit % 8)
+			group.local = &localContribution{contribution: types.SyncCommitteeContribution{Slot: key.slot,
+				BeaconBlockRoot: key.blockRoot, SubcommitteeIndex: key.subcommittee}}
+		}
+		bits := &group.local.contribution.AggregationBits
+		if bits[bit/8]&(1<<(bit%8)) != 0 {
 			continue
 		}
-		if group.local.AggregationBits[bit/8]&(1<<(bit%8)) != 0 {
-			continue
-		}
-		signature, err := aggregateSignatures([]primitives.BLSSignature{group.local.Signature, message.Signature})
-		if err != nil {
-			return fmt.Errorf("add sync committee message: %w", err)
-		}
-		group.local.AggregationBits[bit/8] |= 1 << (bit % 8)
-		group.local.Signature = signature
+		bits[bit/8] |= 1 << (bit % 8)
+		group.local.signatures = append(group.local.signatures, signature)
 	}
 	return nil
 }
@@ -369,22 +377,28 @@ func (p *OperationPool) syncGroup(key contributionKey) *syncGroup {
 
 // SyncCommitteeContribution returns the best contribution for slot, blockRoot and subcommittee (a gossiped one or
 // the pool's own aggregate of messages, whichever has more participants), or nil.
-func (p *OperationPool) SyncCommitteeContribution(slot primitives.Slot, blockRoot primitives.Root, subcommittee uint64) *types.SyncCommitteeContribution {
+func (p *OperationPool) SyncCommitteeContribution(slot primitives.Slot, blockRoot primitives.Root, subcommittee uint64) (*types.SyncCommitteeContribution, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	group, ok := p.sync[contributionKey{slot: slot, blockRoot: blockRoot, subcommittee: subcommittee}]
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	best := group.best
-	if best == nil || (group.local != nil && countBits(group.local.AggregationBits[:]) > countBits(best.AggregationBits[:])) {
-		best = group.local
+	local := group.local
+	if local != nil && (group.best == nil || countBits(local.contribution.AggregationBits[:]) > countBits(group.best.AggregationBits[:])) {
+		aggregate, err := bls.AggregateSignatures(local.signatures)
+		if err != nil {
+			return nil, fmt.Errorf("sync committee contribution: %w: %w", ErrInvalidOperation, err)
+		}
+		c := local.contribution
+		c.Signature = aggregate.Bytes()
+		return &c, nil
 	}
-	if best == nil {
-		return nil
+	if group.best == nil {
+		return nil, nil
 	}
-	c := *best
-	return &c
+	c := *group.best
+	return &c, nil
 }
 
 // SyncAggregate is the sync aggregate of a block at slot+1 whose parent is blockRoot: the spec's
@@ -393,7 +407,11 @@ func (p *OperationPool) SyncCommitteeContribution(slot primitives.Slot, blockRoo
 func (p *OperationPool) SyncAggregate(slot primitives.Slot, blockRoot primitives.Root) (*types.SyncAggregate, error) {
 	var contributions []*types.SyncCommitteeContribution
 	for sub := range uint64(types.SyncCommitteeSubnetCount) {
-		if c := p.SyncCommitteeContribution(slot, blockRoot, sub); c != nil {
+		c, err := p.SyncCommitteeContribution(slot, blockRoot, sub)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
 			contributions = append(contributions, c)
 		}
 	}

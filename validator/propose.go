@@ -115,7 +115,7 @@ func ProduceBlock(ctx context.Context, env *helpers.Env, parentState *types.Beac
 		ParentRoot:    parentRoot,
 		Body:          body,
 	}
-	post, err := ComputeNewStateRoot(ctx, env, state, blk, engine)
+	post, err := ComputeNewStateRoot(ctx, env, parentState, blk, engine)
 	if err != nil {
 		return nil, fmt.Errorf("produce block at slot %d: %w", req.Slot, err)
 	}
@@ -213,9 +213,9 @@ func decodeList[T any, PT interface {
 	return out, nil
 }
 
-// ComputeNewStateRoot is the spec's compute_new_state_root: it runs the state transition of blk on state (a state at
-// blk's slot) without the proposer signature and state root checks, sets blk.StateRoot to the post-state's root,
-// and returns the post-state. The body's signatures are checked.
+// ComputeNewStateRoot is the spec's compute_new_state_root: it runs the state transition of blk on state (the
+// parent's post-state, before blk's slot) without the proposer signature and state root checks, sets blk.StateRoot
+// to the post-state's root, and returns the post-state. The body's signatures are checked. state is not modified.
 func ComputeNewStateRoot(ctx context.Context, env *helpers.Env, state *types.BeaconState, blk *types.BeaconBlock, engine block.ExecutionEngine) (*types.BeaconState, error) {
 	post, err := transition.StateTransition(ctx, env, state, &types.SignedBeaconBlock{Message: blk},
 		transition.Options{Engine: engine, SkipResultValidation: true})

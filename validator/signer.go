@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -52,17 +53,8 @@ func NewSigner(spec *params.Spec, genesisValidatorsRoot primitives.Root, protect
 		s.keys[pk] = sk
 		s.pubkeys = append(s.pubkeys, pk)
 	}
-	slices.SortFunc(s.pubkeys, func(a, b primitives.BLSPubkey) int { return bytesCompare(a[:], b[:]) })
+	slices.SortFunc(s.pubkeys, func(a, b primitives.BLSPubkey) int { return bytes.Compare(a[:], b[:]) })
 	return s, nil
-}
-
-func bytesCompare(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return int(a[i]) - int(b[i])
-		}
-	}
-	return len(a) - len(b)
 }
 
 // Pubkeys returns the public keys the signer signs for, sorted.

@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/salamander-client/salamander/config"
 	"github.com/salamander-client/salamander/params"
@@ -29,77 +27,6 @@ func (a app) runCommand(args []string) int {
 		return exitUsage
 	}
 	return a.runNode(cfg, launch{start: startSupervisor})
-}
-
-// devSecondsPerSlot is the devnet's default slot time: the minimal config's, short enough to watch slots pass.
-const devSecondsPerSlot = 6
-
-// devDefaults are the built-in defaults of salamander dev: a devnet on loopback only.
-func devDefaults(dataDir string) map[string]any {
-	return map[string]any{
-		"node.data_dir":  dataDir,
-		"node.network":   config.Devnet.String(),
-		"p2p.listen_tcp": "127.0.0.1:9000",
-		"p2p.listen_udp": "127.0.0.1:9000",
-	}
-}
-
-func (a app) devCommand(args []string) int {
-	fs := a.newFlagSet("dev", "salamander dev [flags]")
-	// The help shows a description where the real default is a directory made after parsing.
-	config.AddFlags(fs, devDefaults("a new temporary directory, removed at exit"))
-	secondsPerSlot := fs.Uint64("seconds-per-slot", devSecondsPerSlot, "slot time of the devnet, in seconds")
-	if code, ok := a.parseFlags(fs, args); !ok {
-		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(a.stderr, "salamander dev: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-	if *secondsPerSlot == 0 || *secondsPerSlot > maxDevSecondsPerSlot {
-		fmt.Fprintf(a.stderr, "flag --seconds-per-slot: invalid value %d: want 1..%d\n", *secondsPerSlot, maxDevSecondsPerSlot)
-		return exitUsage
-	}
-
-	// Every dev run starts a new chain, so yesterday's data is useless: it lives in a directory removed at exit
-	// unless --data-dir (or its variable) names one.
-	tmp, err := os.MkdirTemp("", "salamander-dev-")
-	if err != nil {
-		fmt.Fprintf(a.stderr, "salamander dev: %v\n", err)
-		return exitFailure
-	}
-	defer os.RemoveAll(tmp)
-
-	cfg, err := config.Load(config.Sources{Defaults: devDefaults(tmp), Environ: a.environ, Flags: fs})
-	if err != nil {
-		fmt.Fprintln(a.stderr, err)
-		return exitUsage
-	}
-	if cfg.Node.Network != config.Devnet {
-		fmt.Fprintf(a.stderr, "salamander dev: node.network is %s: dev always runs a devnet; use salamander run\n", cfg.Node.Network)
-		return exitUsage
-	}
-	// The devnet's slot time is the flag's, unless a chain config file gives one and the flag was left alone.
-	if cfg.Node.ChainConfig == "" || fs.Changed("seconds-per-slot") {
-		if cfg.Chain.Spec, err = withSecondsPerSlot(cfg.Chain.Spec, *secondsPerSlot); err != nil {
-			fmt.Fprintf(a.stderr, "flag --seconds-per-slot: %v\n", err)
-			return exitUsage
-		}
-	}
-	// Slot boundaries on whole seconds, slot 0 just after start-up.
-	genesis := time.Now().Truncate(time.Second).Add(time.Second)
-	return a.runNode(cfg, launch{devGenesis: genesis, start: startSupervisor})
-}
-
-// maxDevSecondsPerSlot bounds --seconds-per-slot: a day-long slot is no devnet anyone watches.
-const maxDevSecondsPerSlot = 24 * 60 * 60
-
-// withSecondsPerSlot is spec with another slot time.
-func withSecondsPerSlot(spec *params.Spec, seconds uint64) (*params.Spec, error) {
-	cfg := spec.ChainConfig.Clone()
-	cfg.SecondsPerSlot = seconds
-	cfg.SlotDuration = time.Duration(seconds) * time.Second
-	return params.NewSpec(cfg)
 }
 
 func (a app) configCheckCommand(args []string) int {

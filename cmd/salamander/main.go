@@ -5,6 +5,7 @@
 //	salamander config check FILE [flags]     check a configuration without starting anything
 //	salamander version                       print the version, commit, Go version and preset
 //	salamander db compact|verify [flags]     offline database maintenance
+//	salamander validator slashing-protection export|import [flags] FILE
 package main
 
 import (
@@ -50,6 +51,8 @@ Usage:
   salamander config check FILE [flags]     check a configuration file with the environment and flags applied
   salamander version                       print the version, commit, Go version and preset
   salamander db compact|verify [flags]     offline database maintenance ("salamander db help")
+  salamander validator slashing-protection export|import [flags] FILE
+                                           EIP-3076 slashing protection interchange ("salamander validator help")
 
 Run "salamander COMMAND --help" for a command's flags. Configuration: defaults < TOML file <
 SALAMANDER_<SECTION>_<KEY> environment variables < flags given on the command line.
@@ -76,6 +79,8 @@ func (a app) main(args []string) int {
 		return a.versionCommand(rest)
 	case "db":
 		return a.dbCommand(rest)
+	case "validator":
+		return a.validatorCommand(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(a.stdout, usage)
 		return exitOK

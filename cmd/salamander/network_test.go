@@ -69,7 +69,6 @@ func TestRunRefusesAListenAddressInUse(t *testing.T) {
 	chain := chainFromFile(t, "")
 	genesisPath := writeGenesis(t, chain)
 	addr := busy.Addr().String()
-	// Flags after startCommand's own loopback defaults override them.
 	code, logs := runToEnd(t, append([]string{"run", "--data-dir", t.TempDir(), "--genesis-state", genesisPath,
 		"--p2p-listen-tcp", addr}, chain.args...)...)
 	if code != exitFailure {
@@ -81,7 +80,12 @@ func TestRunRefusesAListenAddressInUse(t *testing.T) {
 	}
 
 	// Discovery and QUIC on one UDP port cannot both listen.
-	udp := "127.0.0.1:" + strings.TrimPrefix(addr, "127.0.0.1:") // a port free for UDP, most likely
+	free, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	udp := free.LocalAddr().String()
+	_ = free.Close()
 	code, logs = runToEnd(t, append([]string{"run", "--data-dir", t.TempDir(), "--genesis-state", genesisPath,
 		"--p2p-listen-udp", udp, "--p2p-listen-quic", udp}, chain.args...)...)
 	if e, ok := find(logs, "Cannot listen for peers"); code != exitFailure || !ok || !strings.Contains(e.str("err"), "p2p.listen_quic") {

@@ -44,6 +44,12 @@ type launch struct {
 	// slot clock's genesis at this time: salamander dev's devnet, for which no genesis state exists.
 	devGenesis time.Time
 	start      startFunc
+	// chain, when set, configures the chain's actors once start-up found the chain (salamander dev's devnet).
+	chain func(chain chainStart, storeCfg store.Config) (supervisor.ChainOptions, error)
+	// noNetwork leaves the network off (salamander dev runs alone).
+	noNetwork bool
+	// chaos, when set, kills a random actor every chaos.Interval while the node runs (salamander dev --chaos).
+	chaos *supervisor.ChaosOptions
 }
 
 // runNode prepares the database (see openChain), then starts the supervision tree and the debug server and waits
@@ -80,7 +86,19 @@ func (a app) runNode(cfg config.Config, l launch) int {
 		return code
 	}
 
-	network := networkOptions(cfg, chain, storeCfg)
+	var network supervisor.NetworkOptions
+	if !l.noNetwork {
+		network = networkOptions(cfg, chain, storeCfg)
+	}
+	var chainOpts supervisor.ChainOptions
+	if l.chain != nil {
+		var err error
+		if chainOpts, err = l.chain(chain, storeCfg); err != nil {
+			logger.Error("Cannot set up the chain", "err", err)
+			closeDebugListener()
+			return exitFailure
+		}
+	}
 	if network.Peers.Enabled() {
 		if err := checkListen(cfg.P2P); err != nil {
 			logger.Error("Cannot listen for peers", "err", err)
@@ -88,10 +106,14 @@ func (a app) runNode(cfg config.Config, l launch) int {
 			return exitFailure
 		}
 	}
-	logNetwork(logger, network)
+	if l.noNetwork {
+		logger.Info("Network off: this node runs alone")
+	} else {
+		logNetwork(logger, network)
+	}
 
 	var faults *actors.FaultInjector
-	if cfg.Debug.FaultInjection {
+	if cfg.Debug.FaultInjection || l.chaos != nil {
 		faults = actors.NewFaultInjector()
 		logger.Warn("Fault injection is on: anyone with access to the debug server can crash, delay or drop actors' messages")
 	}
@@ -105,6 +127,8 @@ func (a app) runNode(cfg config.Config, l launch) int {
 		SlotsPerEpoch:  params.SlotsPerEpoch,
 		Store:          storeCfg,
 		Network:        network,
+		Chain:          chainOpts,
+		Chaos:          l.chaos != nil,
 	})
 	if err != nil {
 		logTreeFailure(logger, "Cannot start the supervision tree", cfg.Node.DataDir, err)
@@ -119,7 +143,9 @@ func (a app) runNode(cfg config.Config, l launch) int {
 	}
 	logger.Info("Node running")
 
+	stopChaos := startChaos(n, l.chaos, logger)
 	code = a.supervise(n, logger, debugFailed, cfg.Node.DataDir)
+	stopChaos()
 
 	if debugServer != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -252,4 +278,33 @@ func stopAsync(n node, timeout time.Duration) <-chan error {
 		result <- n.Stop(ctx)
 	}()
 	return result
+}
+
+// startChaos runs the chaos of salamander dev --chaos on n until the returned function is called; it does nothing
+// for opts nil or a node that cannot (a test's fake).
+func startChaos(n node, opts *supervisor.ChaosOptions, logger *slog.Logger) (stop func()) {
+	chaotic, ok := n.(interface {
+		Chaos(ctx context.Context, opts supervisor.ChaosOptions) error
+	})
+	if opts == nil || !ok {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	logger.Warn("Chaos is on: a random actor is killed every interval", "interval", opts.Interval)
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("Chaos panicked", "reason", fmt.Sprint(r), "stack", string(rtdebug.Stack()))
+			}
+		}()
+		if err := chaotic.Chaos(ctx, *opts); err != nil {
+			logger.Error("Chaos stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -103,8 +104,12 @@ func startCommand(t *testing.T, args ...string) *runningNode {
 	t.Helper()
 	r := &runningNode{t: t, signals: make(chan os.Signal, 2), stderr: &syncBuffer{}, code: make(chan int, 1)}
 	a := app{stdout: &bytes.Buffer{}, stderr: r.stderr, signals: r.signals}
-	args = append(args, "--log-format", "json", "--debug-listen", "",
-		"--p2p-listen-tcp", "127.0.0.1:0", "--p2p-listen-udp", "127.0.0.1:0")
+	args = append(args, "--log-format", "json", "--debug-listen", "")
+	for _, flag := range []string{"--p2p-listen-tcp", "--p2p-listen-udp"} {
+		if !slices.Contains(args, flag) {
+			args = append(args, flag, "127.0.0.1:0")
+		}
+	}
 	go func() { r.code <- a.main(args) }()
 	return r
 }
@@ -440,7 +445,8 @@ func TestRunFromGenesisStateWithChainConfig(t *testing.T) {
 		t.Errorf("start line %v, want the config file's CONFIG_NAME", start)
 	}
 	// The network runs on the chain's digest: the config's Fulu fork and the genesis validators root.
-	wantDigest := fmt.Sprintf("%#x", chain.spec.ComputeForkDigest(genesis.GenesisValidatorsRoot, 0))
+	epoch := primitives.Epoch(uint64(time.Since(time.Unix(int64(genesis.GenesisTime), 0))/chain.spec.SlotDuration) / params.SlotsPerEpoch)
+	wantDigest := fmt.Sprintf("%#x", chain.spec.ComputeForkDigest(genesis.GenesisValidatorsRoot, epoch))
 	joining, _ := find(logs, "Joining the network")
 	network, _ := find(logs, "Network running")
 	peerID := network.str("peer_id")

@@ -5,22 +5,18 @@ package checkpointsync_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/salamander-client/salamander/checkpointsync"
+	"github.com/salamander-client/salamander/e2e/prysmdevnet"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/store"
@@ -31,9 +27,6 @@ import (
 const finalityEnv = "SALAMANDER_E2E_PRYSM_FINALITY"
 
 func TestCheckpointSyncFromPrysm(t *testing.T) {
-	if params.PresetName != "mainnet" {
-		t.Skipf("Prysm's devnet runs the mainnet preset; this test binary has the %s preset", params.PresetName)
-	}
 	d := startDevnet(t)
 	ctx := context.Background()
 
@@ -46,11 +39,11 @@ func TestCheckpointSyncFromPrysm(t *testing.T) {
 	t.Run("from files", func(t *testing.T) {
 		dir := t.TempDir()
 		statePath, blockPath := filepath.Join(dir, "state.ssz"), filepath.Join(dir, "block.ssz")
-		writeDownload(t, d.api+"/eth/v2/debug/beacon/states/finalized", statePath)
+		writeDownload(t, d.API+"/eth/v2/debug/beacon/states/finalized", statePath)
 		hdr := d.finalizedHeader(t)
-		writeDownload(t, fmt.Sprintf("%s/eth/v2/beacon/blocks/%s", d.api, hdr.Root), blockPath)
-		db := openStore(t, d.spec)
-		res, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{StatePath: statePath, BlockPath: blockPath}, checkpointsync.Options{Spec: d.spec})
+		writeDownload(t, fmt.Sprintf("%s/eth/v2/beacon/blocks/%s", d.API, hdr.Root), blockPath)
+		db := openStore(t, d.Spec)
+		res, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{StatePath: statePath, BlockPath: blockPath}, checkpointsync.Options{Spec: d.Spec})
 		if err != nil {
 			t.Fatalf("sync from files: %v", err)
 		}
@@ -61,12 +54,12 @@ func TestCheckpointSyncFromPrysm(t *testing.T) {
 
 	t.Run("weak subjectivity", func(t *testing.T) {
 		good := store.Checkpoint{Epoch: primitives.Epoch(uint64(anchor.StateSlot) / params.SlotsPerEpoch), Root: anchor.BlockRoot}
-		if _, err := checkpointsync.Fetch(ctx, d.api, checkpointsync.Options{Spec: d.spec, WeakSubjectivity: &good}); err != nil {
+		if _, err := checkpointsync.Fetch(ctx, d.API, checkpointsync.Options{Spec: d.Spec, WeakSubjectivity: &good}); err != nil {
 			t.Fatalf("the right checkpoint %#x:%d: %v", good.Root, good.Epoch, err)
 		}
 		bad := good
 		bad.Root[0] ^= 0xff
-		_, err := checkpointsync.Fetch(ctx, d.api, checkpointsync.Options{Spec: d.spec, WeakSubjectivity: &bad})
+		_, err := checkpointsync.Fetch(ctx, d.API, checkpointsync.Options{Spec: d.Spec, WeakSubjectivity: &bad})
 		if !errors.Is(err, checkpointsync.ErrWeakSubjectivity) {
 			t.Fatalf("a wrong checkpoint root: %v, want ErrWeakSubjectivity", err)
 		}
@@ -75,12 +68,12 @@ func TestCheckpointSyncFromPrysm(t *testing.T) {
 
 	t.Run("other network refused", func(t *testing.T) {
 		// The datadir of another devnet made from the same config: same fork versions, another genesis.
-		db := openStore(t, d.spec)
-		p := otherGenesisAnchor(t, d.spec)
+		db := openStore(t, d.Spec)
+		p := otherGenesisAnchor(t, d.Spec)
 		if err := db.SetAnchor(p); err != nil {
 			t.Fatal(err)
 		}
-		_, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: d.api}, checkpointsync.Options{Spec: d.spec})
+		_, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: d.API}, checkpointsync.Options{Spec: d.Spec})
 		if !errors.Is(err, store.ErrWrongNetwork) {
 			t.Fatalf("sync into another network's datadir: %v, want ErrWrongNetwork", err)
 		}
@@ -99,7 +92,7 @@ func TestCheckpointSyncFromPrysm(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("no finality within 25 minutes; see %s/beacon.log", d.runDir)
+				t.Fatalf("no finality within 25 minutes; see %s/beacon.log", d.RunDir)
 			}
 			time.Sleep(6 * time.Second)
 		}
@@ -117,12 +110,12 @@ func syncAndCompare(t *testing.T, ctx context.Context, d *devnet) store.Anchor {
 	for attempt := 0; ; attempt++ {
 		before := d.finalizedEpoch(t)
 		dir := t.TempDir()
-		db, err := store.Open(dir, store.Options{Network: store.NetworkOf(d.spec)})
+		db, err := store.Open(dir, store.Options{Network: store.NetworkOf(d.Spec)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		res, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: d.api}, checkpointsync.Options{Spec: d.spec})
+		res, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: d.API}, checkpointsync.Options{Spec: d.Spec})
 		if err != nil {
 			t.Fatalf("checkpoint sync from Prysm: %v", err)
 		}
@@ -146,11 +139,11 @@ func syncAndCompare(t *testing.T, ctx context.Context, d *devnet) store.Anchor {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		db, err = store.Open(dir, store.Options{Network: store.NetworkOf(d.spec)})
+		db, err = store.Open(dir, store.Options{Network: store.NetworkOf(d.Spec)})
 		if err != nil {
 			t.Fatalf("reopen: %v", err)
 		}
-		again, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: d.api}, checkpointsync.Options{Spec: d.spec})
+		again, err := checkpointsync.Sync(ctx, db, checkpointsync.Source{URL: d.API}, checkpointsync.Options{Spec: d.Spec})
 		if err != nil || !again.Resumed || again.Anchor != res.Anchor {
 			t.Fatalf("restart: %+v %v, want the same anchor, resumed", again, err)
 		}
@@ -221,120 +214,23 @@ func openStore(t *testing.T, spec *params.Spec) *store.DB {
 	return db
 }
 
-// devnet is a running Prysm devnet.
-type devnet struct {
-	script, runDir, api string
-	env                 []string
-	spec                *params.Spec
-}
+// devnet is a running Prysm devnet, with the finality queries of this test.
+type devnet struct{ *prysmdevnet.Devnet }
 
-// startDevnet brings up a fresh Prysm devnet on free loopback ports and stops it when the test ends.
+// startDevnet brings up a fresh Prysm devnet and waits until its Beacon API serves the finalized header, which it
+// does from genesis on.
 func startDevnet(t *testing.T) *devnet {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	repo := filepath.Join(filepath.Dir(file), "..", "..")
-	script := filepath.Join(repo, "..", "shared", "peers", "prysm-devnet.sh")
-	if _, err := os.Stat(script); err != nil {
-		t.Skipf("no Prysm devnet script at %s (../shared/peers is not present): %v", script, err)
-	}
-	runDir := filepath.Join(t.TempDir(), "prysm")
-	d := &devnet{script: script, runDir: runDir}
-	ports := map[string]int{}
-	for _, name := range []string{"EL_AUTH", "EL_HTTP", "EL_P2P", "CL_HTTP", "CL_RPC", "CL_TCP", "CL_UDP", "CL_METRICS", "VC_METRICS"} {
-		ports[name] = freePort(t)
-	}
-	ports["CL_QUIC"] = ports["CL_TCP"]
-	d.env = append(os.Environ(), "RUN_DIR="+runDir, "GENESIS_DELAY=20")
-	for name, port := range ports {
-		d.env = append(d.env, fmt.Sprintf("%s=%d", name, port))
-	}
-	d.api = fmt.Sprintf("http://127.0.0.1:%d", ports["CL_HTTP"])
-
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute) // a first run builds Prysm
-	defer cancel()
-	t.Cleanup(func() {
-		stop := exec.Command(script, "stop")
-		stop.Env = d.env
-		if out, err := stop.CombinedOutput(); err != nil {
-			t.Logf("prysm-devnet.sh stop: %v\n%s", err, out)
-		}
-		if t.Failed() {
-			for _, log := range []string{"beacon.log", "validator.log"} {
-				if tail, err := tailFile(filepath.Join(runDir, log), 4000); err == nil {
-					t.Logf("%s (tail):\n%s", log, tail)
-				}
-			}
-		}
-	})
-	up := exec.CommandContext(ctx, script, "up")
-	up.Env = d.env
-	out, err := up.CombinedOutput()
-	if err != nil {
-		t.Fatalf("prysm-devnet.sh up: %v\n%s", err, out)
-	}
-	cfg, warnings, err := params.LoadConfigFile(filepath.Join(runDir, "config.yaml"))
-	if err != nil {
-		t.Fatalf("Prysm's chain config: %v", err)
-	}
-	for _, w := range warnings {
-		t.Logf("config.yaml: %s", w)
-	}
-	if d.spec, err = params.NewSpec(cfg); err != nil {
-		t.Fatal(err)
-	}
-	// The Beacon API serves the finalized state from genesis on.
+	d := &devnet{prysmdevnet.Start(t)}
+	var r struct{}
 	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		resp, err := http.Get(d.api + "/eth/v1/beacon/headers/finalized")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
+	for d.GetJSON(t, "/eth/v1/beacon/headers/finalized", &r) != http.StatusOK {
 		if time.Now().After(deadline) {
-			t.Fatalf("Prysm's Beacon API at %s did not come up: %v", d.api, err)
+			t.Fatalf("Prysm's Beacon API at %s does not serve the finalized header", d.API)
 		}
 		time.Sleep(time.Second)
 	}
 	return d
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	// A port free for TCP and UDP alike, since some of them serve both.
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		_ = u.Close()
-		return port
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
-func (d *devnet) getJSON(t *testing.T, path string, out any) int {
-	t.Helper()
-	resp, err := http.Get(d.api + path)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(body, out); err != nil {
-			t.Fatalf("GET %s: %v: %s", path, err, body)
-		}
-	}
-	return resp.StatusCode
 }
 
 func (d *devnet) finalizedEpoch(t *testing.T) uint64 {
@@ -343,7 +239,7 @@ func (d *devnet) finalizedEpoch(t *testing.T) uint64 {
 			Finalized struct{ Epoch string } `json:"finalized"`
 		} `json:"data"`
 	}
-	if code := d.getJSON(t, "/eth/v1/beacon/states/head/finality_checkpoints", &r); code != http.StatusOK {
+	if code := d.GetJSON(t, "/eth/v1/beacon/states/head/finality_checkpoints", &r); code != http.StatusOK {
 		t.Fatalf("finality_checkpoints: HTTP %d", code)
 	}
 	e, err := strconv.ParseUint(r.Data.Finalized.Epoch, 10, 64)
@@ -359,13 +255,13 @@ func (d *devnet) finalizedStateRoot(t *testing.T) string {
 	var r struct {
 		Data struct{ Root string } `json:"data"`
 	}
-	if code := d.getJSON(t, "/eth/v1/beacon/states/finalized/root", &r); code == http.StatusOK {
+	if code := d.GetJSON(t, "/eth/v1/beacon/states/finalized/root", &r); code == http.StatusOK {
 		return r.Data.Root
 	}
 	if d.finalizedEpoch(t) != 0 {
 		t.Fatal("Prysm has no finalized state root although it finalized an epoch")
 	}
-	if code := d.getJSON(t, "/eth/v1/beacon/states/genesis/root", &r); code != http.StatusOK {
+	if code := d.GetJSON(t, "/eth/v1/beacon/states/genesis/root", &r); code != http.StatusOK {
 		t.Fatalf("genesis state root: HTTP %d", code)
 	}
 	return r.Data.Root
@@ -385,7 +281,7 @@ func (d *devnet) finalizedHeader(t *testing.T) header {
 			} `json:"header"`
 		} `json:"data"`
 	}
-	if code := d.getJSON(t, "/eth/v1/beacon/headers/finalized", &r); code != http.StatusOK {
+	if code := d.GetJSON(t, "/eth/v1/beacon/headers/finalized", &r); code != http.StatusOK {
 		t.Fatalf("finalized header: HTTP %d", code)
 	}
 	return header{Root: r.Data.Root, Slot: r.Data.Header.Message.Slot}
@@ -410,15 +306,4 @@ func writeDownload(t *testing.T, url, path string) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func tailFile(path string, n int64) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	if int64(len(data)) > n {
-		data = data[int64(len(data))-n:]
-	}
-	return strings.TrimSpace(string(data)), nil
 }

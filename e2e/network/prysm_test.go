@@ -3,19 +3,10 @@
 package network_test
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,6 +16,7 @@ import (
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/crypto/bls"
+	"github.com/salamander-client/salamander/e2e/prysmdevnet"
 	"github.com/salamander-client/salamander/gossip"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/peers"
@@ -36,21 +28,8 @@ import (
 // gossipEnv overrides how long the test listens to gossip (a Go duration); the default is one epoch.
 const gossipEnv = "SALAMANDER_E2E_GOSSIP_WINDOW"
 
-type devnet struct {
-	script, runDir, api string
-	env                 []string
-	spec                *params.Spec
-	enr                 string
-	peerID              string
-	genesis             time.Time
-	gvr                 primitives.Root
-}
-
 func TestNetworkAgainstPrysm(t *testing.T) {
-	if params.PresetName != "mainnet" {
-		t.Skipf("Prysm's devnet runs the mainnet preset; this binary has the %s preset", params.PresetName)
-	}
-	d := startDevnet(t)
+	d := prysmdevnet.Start(t)
 	keys, err := bls.InteropSecretKeys(64)
 	if err != nil {
 		t.Fatal(err)
@@ -63,19 +42,19 @@ func TestNetworkAgainstPrysm(t *testing.T) {
 	system := actor.NewActorSystem()
 	faults := actors.NewFaultInjector()
 	dataDir := t.TempDir()
-	tcp, udp := freePort(t), freeUDPPort(t)
+	tcp, udp := prysmdevnet.FreePort(t), prysmdevnet.FreeUDPPort(t)
 	gossipPID, err := system.Root.SpawnNamed(actors.NewProps("gossip", func() actor.Actor {
-		return gossip.NewActor(gossip.Config{Spec: d.spec, Genesis: d.genesis, Pubkeys: pubkeys})
+		return gossip.NewActor(gossip.Config{Spec: d.Spec, Genesis: d.Genesis, Pubkeys: pubkeys})
 	}, actors.WithMailbox(actors.GossipMailbox())), "net-gossip")
 	if err != nil {
 		t.Fatal(err)
 	}
-	gvr := d.gvr
+	gvr := d.GVR
 	peersPID, err := system.Root.SpawnNamed(actors.NewProps("peers", func() actor.Actor {
 		return peers.NewActor(peers.Config{
-			DataDir: dataDir, Spec: d.spec, Genesis: d.genesis, GenesisValidatorsRoot: &gvr,
+			DataDir: dataDir, Spec: d.Spec, Genesis: d.Genesis, GenesisValidatorsRoot: &gvr,
 			ListenTCP: mustAddrPort(t, fmt.Sprintf("127.0.0.1:%d", tcp)), ListenUDP: mustAddrPort(t, fmt.Sprintf("127.0.0.1:%d", udp)),
-			Bootnodes: []string{d.enr}, TargetPeers: 4, MaxPeers: 8, GossipPID: gossipPID, SubscribeAllSubnets: true,
+			Bootnodes: []string{d.ENR}, TargetPeers: 4, MaxPeers: 8, GossipPID: gossipPID, SubscribeAllSubnets: true,
 		})
 	}, actors.WithFaults(faults), actors.WithMailbox(actors.PeerMailbox())), "net-peers")
 	if err != nil {
@@ -86,15 +65,15 @@ func TestNetworkAgainstPrysm(t *testing.T) {
 	// Discovery: Prysm is found through discv5 from its ENR alone, dialed, and the handshake (status v2,
 	// metadata v3) completes.
 	start := time.Now()
-	st := waitHandshake(t, system, peersPID, d.peerID, 90*time.Second)
+	st := waitHandshake(t, system, peersPID, d.PeerID, 90*time.Second)
 	ourID := st.PeerID
-	t.Logf("Prysm %s found by discv5, connected and handshaked in %s: head slot %d, cgc %d, agent %s", d.peerID,
-		time.Since(start).Round(time.Millisecond), prysmInfo(st, d.peerID).Status.HeadSlot,
-		prysmInfo(st, d.peerID).MetaData.CustodyGroupCount, prysmInfo(st, d.peerID).Agent)
+	t.Logf("Prysm %s found by discv5, connected and handshaked in %s: head slot %d, cgc %d, agent %s", d.PeerID,
+		time.Since(start).Round(time.Millisecond), prysmInfo(st, d.PeerID).Status.HeadSlot,
+		prysmInfo(st, d.PeerID).MetaData.CustodyGroupCount, prysmInfo(st, d.PeerID).Agent)
 
 	// Sync: every block from genesis to Prysm's head by range, spot checks by root, proposer signatures valid.
-	waitPrysmHead(t, d, 8)
-	head := prysmHeadSlot(t, d)
+	d.WaitHeadSlot(t, 8)
+	head := d.HeadSlot(t)
 	var blocks []reqresp.Block
 	for s := primitives.Slot(0); s <= head; s += 64 {
 		resp := askBlocks(t, system, peersPID, &peers.BlocksByRangeRequest{Start: s, Count: 64})
@@ -126,7 +105,7 @@ func TestNetworkAgainstPrysm(t *testing.T) {
 	killed := time.Now()
 	system.Root.Send(peersPID, &peers.StatusRequest{})
 	time.Sleep(50 * time.Millisecond)
-	st = waitHandshake(t, system, peersPID, d.peerID, 2*d.spec.SlotDuration)
+	st = waitHandshake(t, system, peersPID, d.PeerID, 2*d.Spec.SlotDuration)
 	if st.PeerID != ourID || !st.StartedAt.After(killed) {
 		t.Fatalf("after the kill: peer id %s (was %s), started %s", st.PeerID, ourID, st.StartedAt)
 	}
@@ -134,7 +113,7 @@ func TestNetworkAgainstPrysm(t *testing.T) {
 		time.Since(killed).Round(time.Millisecond))
 
 	// Gossip: blocks and attestations for an epoch, every signature checked against the interop keys.
-	window := time.Duration(d.spec.SlotsPerEpoch) * d.spec.SlotDuration
+	window := time.Duration(d.Spec.SlotsPerEpoch) * d.Spec.SlotDuration
 	if v := os.Getenv(gossipEnv); v != "" {
 		if window, err = time.ParseDuration(v); err != nil {
 			t.Fatalf("%s: %v", gossipEnv, err)
@@ -147,7 +126,7 @@ func TestNetworkAgainstPrysm(t *testing.T) {
 	attsSeen := total(after.Verdicts[gossip.BeaconAttestation]) - total(before.Verdicts[gossip.BeaconAttestation])
 	t.Logf("Gossip over %s: %d blocks, %d attestations; verdicts %v; %d signatures in %d batches", window, blocksSeen,
 		attsSeen, after.Verdicts, after.BatchedSignatures, after.Batches)
-	if minBlocks := int(window / d.spec.SlotDuration / 2); blocksSeen < uint64(minBlocks) || attsSeen == 0 {
+	if minBlocks := int(window / d.Spec.SlotDuration / 2); blocksSeen < uint64(minBlocks) || attsSeen == 0 {
 		t.Fatalf("too little gossip: %d blocks (want >= %d), %d attestations", blocksSeen, minBlocks, attsSeen)
 	}
 	for _, k := range []gossip.Kind{gossip.BeaconBlock, gossip.BeaconAttestation, gossip.BeaconAggregateAndProof} {
@@ -157,10 +136,10 @@ func TestNetworkAgainstPrysm(t *testing.T) {
 	}
 
 	// Prysm kept us: still connected, and it reports us as connected.
-	if prysmInfo(peersStatus(t, system, peersPID), d.peerID) == nil {
+	if prysmInfo(peersStatus(t, system, peersPID), d.PeerID) == nil {
 		t.Fatal("Prysm disconnected")
 	}
-	state := prysmPeerState(t, d, ourID)
+	state := d.PeerState(t, ourID)
 	if state != "connected" {
 		t.Fatalf("Prysm sees us as %q", state)
 	}
@@ -183,7 +162,7 @@ func lastSlot(b []reqresp.Block) primitives.Slot {
 	return b[len(b)-1].Slot
 }
 
-func verifyProposer(t *testing.T, d *devnet, pubkeys interopPubkeys, b reqresp.Block) {
+func verifyProposer(t *testing.T, d *prysmdevnet.Devnet, pubkeys interopPubkeys, b reqresp.Block) {
 	t.Helper()
 	var sb types.SignedBeaconBlock
 	if err := types.Unmarshal(b.SSZ, &sb); err != nil {
@@ -196,8 +175,8 @@ func verifyProposer(t *testing.T, d *devnet, pubkeys interopPubkeys, b reqresp.B
 	if !ok {
 		t.Fatalf("block at slot %d: unknown proposer %d", b.Slot, sb.Message.ProposerIndex)
 	}
-	epoch := primitives.Epoch(uint64(b.Slot) / d.spec.SlotsPerEpoch)
-	dom := params.ComputeDomain(params.DomainBeaconProposer, d.spec.ComputeForkVersion(epoch), d.gvr)
+	epoch := primitives.Epoch(uint64(b.Slot) / d.Spec.SlotsPerEpoch)
+	dom := params.ComputeDomain(params.DomainBeaconProposer, d.Spec.ComputeForkVersion(epoch), d.GVR)
 	root := params.ComputeSigningRoot(types.HashTreeRoot(sb.Message), dom)
 	sig, err := bls.SignatureFromBytes(sb.Signature[:])
 	if err != nil || !bls.Verify(pk, root[:], sig) {
@@ -205,12 +184,12 @@ func verifyProposer(t *testing.T, d *devnet, pubkeys interopPubkeys, b reqresp.B
 	}
 }
 
-func publishBLSChange(t *testing.T, system *actor.ActorSystem, pid *actor.PID, d *devnet, keys []*bls.SecretKey) {
+func publishBLSChange(t *testing.T, system *actor.ActorSystem, pid *actor.PID, d *prysmdevnet.Devnet, keys []*bls.SecretKey) {
 	t.Helper()
 	const index = 7
 	change := &types.BLSToExecutionChange{ValidatorIndex: index, FromBLSPubkey: keys[index].PublicKey().Bytes()}
 	copy(change.ToExecutionAddress[:], bytes.Repeat([]byte{0x5a}, 20))
-	dom := params.ComputeDomain(params.DomainBLSToExecutionChange, d.spec.ForkVersion(params.Phase0), d.gvr)
+	dom := params.ComputeDomain(params.DomainBLSToExecutionChange, d.Spec.ForkVersion(params.Phase0), d.GVR)
 	root := params.ComputeSigningRoot(types.HashTreeRoot(change), dom)
 	signed := &types.SignedBLSToExecutionChange{Message: change, Signature: keys[index].Sign(root[:]).Bytes()}
 	ssz, err := types.Marshal(signed)
@@ -231,7 +210,7 @@ func publishBLSChange(t *testing.T, system *actor.ActorSystem, pid *actor.PID, d
 				} `json:"message"`
 			} `json:"data"`
 		}
-		getJSON(t, d.api+"/eth/v1/beacon/pool/bls_to_execution_changes", &pool)
+		d.GetJSON(t, "/eth/v1/beacon/pool/bls_to_execution_changes", &pool)
 		for _, c := range pool.Data {
 			if c.Message.ValidatorIndex == strconv.Itoa(index) {
 				t.Logf("Prysm accepted our BLS-to-execution change for validator %d (in its pool)", index)
@@ -245,7 +224,7 @@ func publishBLSChange(t *testing.T, system *actor.ActorSystem, pid *actor.PID, d
 				} `json:"validator"`
 			} `json:"data"`
 		}
-		getJSON(t, fmt.Sprintf("%s/eth/v1/beacon/states/head/validators/%d", d.api, index), &v)
+		d.GetJSON(t, fmt.Sprintf("/eth/v1/beacon/states/head/validators/%d", index), &v)
 		if strings.HasPrefix(v.Data.Validator.WithdrawalCredentials, "0x01") &&
 			strings.HasSuffix(v.Data.Validator.WithdrawalCredentials, strings.Repeat("5a", 20)) {
 			t.Logf("Prysm included our BLS-to-execution change: validator %d now has %s", index, v.Data.Validator.WithdrawalCredentials)
@@ -309,155 +288,6 @@ func waitHandshake(t *testing.T, system *actor.ActorSystem, pid *actor.PID, prys
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-}
-
-func prysmHeadSlot(t *testing.T, d *devnet) primitives.Slot {
-	var h struct {
-		Data struct {
-			Header struct {
-				Message struct {
-					Slot string `json:"slot"`
-				} `json:"message"`
-			} `json:"header"`
-		} `json:"data"`
-	}
-	getJSON(t, d.api+"/eth/v1/beacon/headers/head", &h)
-	s, _ := strconv.ParseUint(h.Data.Header.Message.Slot, 10, 64)
-	return primitives.Slot(s)
-}
-
-func waitPrysmHead(t *testing.T, d *devnet, slot primitives.Slot) {
-	deadline := time.Now().Add(3 * time.Minute)
-	for prysmHeadSlot(t, d) < slot {
-		if time.Now().After(deadline) {
-			t.Fatalf("Prysm's head did not reach slot %d", slot)
-		}
-		time.Sleep(time.Second)
-	}
-}
-
-func prysmPeerState(t *testing.T, d *devnet, id string) string {
-	var p struct {
-		Data struct {
-			State string `json:"state"`
-		} `json:"data"`
-	}
-	getJSON(t, d.api+"/eth/v1/node/peers/"+id, &p)
-	return p.Data.State
-}
-
-func startDevnet(t *testing.T) *devnet {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "peers", "prysm-devnet.sh")
-	if _, err := os.Stat(script); err != nil {
-		t.Skipf("no Prysm devnet script at %s: %v", script, err)
-	}
-	runDir := filepath.Join(t.TempDir(), "prysm")
-	d := &devnet{script: script, runDir: runDir}
-	d.env = append(os.Environ(), "RUN_DIR="+runDir, "GENESIS_DELAY=20")
-	ports := map[string]int{}
-	for _, name := range []string{"EL_AUTH", "EL_HTTP", "EL_P2P", "CL_HTTP", "CL_RPC", "CL_TCP", "CL_METRICS", "VC_METRICS"} {
-		ports[name] = freePort(t)
-	}
-	ports["CL_UDP"] = freeUDPPort(t)
-	ports["CL_QUIC"] = freeUDPPort(t)
-	for name, port := range ports {
-		d.env = append(d.env, fmt.Sprintf("%s=%d", name, port))
-	}
-	d.api = fmt.Sprintf("http://127.0.0.1:%d", ports["CL_HTTP"])
-	t.Cleanup(func() {
-		stop := exec.Command(script, "stop")
-		stop.Env = d.env
-		_ = stop.Run()
-		if t.Failed() {
-			if b, err := os.ReadFile(filepath.Join(runDir, "beacon.log")); err == nil {
-				t.Logf("beacon.log (tail):\n%s", tail(b, 6000))
-			}
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	up := exec.CommandContext(ctx, script, "up")
-	up.Env = d.env
-	out, err := up.CombinedOutput()
-	if err != nil {
-		t.Fatalf("prysm-devnet.sh up: %v\n%s", err, out)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		if v, ok := strings.CutPrefix(line, "enr="); ok {
-			d.enr = v
-		}
-		if v, ok := strings.CutPrefix(line, "peer_id="); ok {
-			d.peerID = v
-		}
-	}
-	if !strings.HasPrefix(d.enr, "enr:") || d.peerID == "" {
-		t.Fatalf("no ENR or peer id in the script's output:\n%s", out)
-	}
-	cfg, _, err := params.LoadConfigFile(filepath.Join(runDir, "config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.spec, err = params.NewSpec(cfg); err != nil {
-		t.Fatal(err)
-	}
-	var g struct {
-		Data struct {
-			GenesisTime string `json:"genesis_time"`
-			GVR         string `json:"genesis_validators_root"`
-		} `json:"data"`
-	}
-	getJSON(t, d.api+"/eth/v1/beacon/genesis", &g)
-	secs, _ := strconv.ParseInt(g.Data.GenesisTime, 10, 64)
-	d.genesis = time.Unix(secs, 0)
-	raw, err := hex.DecodeString(strings.TrimPrefix(g.Data.GVR, "0x"))
-	if err != nil || len(raw) != 32 {
-		t.Fatalf("genesis validators root %q", g.Data.GVR)
-	}
-	copy(d.gvr[:], raw)
-	return d
-}
-
-func tail(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 func mustAddrPort(t *testing.T, s string) netip.AddrPort {

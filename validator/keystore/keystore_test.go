@@ -93,11 +93,11 @@ func TestNormalizePassword(t *testing.T) {
 		t.Fatalf("normalized vector password %s, want %s", got, want)
 	}
 	for in, want := range map[string]string{
-		"pass\nword\r\n":     "password",
+		"pass\nword\r\n":       "password",
 		"\x00\x1fa\x7fb\u0085": "ab",
-		"Ａｂｃ":                "Abc", // fullwidth letters decompose to ASCII
-		"é":                  "e\u0301",
-		"":                   "",
+		"Ａｂｃ":                  "Abc", // fullwidth letters decompose to ASCII
+		"é":                    "e\u0301",
+		"":                     "",
 	} {
 		if got := string(keystore.NormalizePassword(in)); got != want {
 			t.Errorf("NormalizePassword(%q) = %q, want %q", in, got, want)

@@ -143,27 +143,32 @@ func checkAndRecordAttestation(tx *bbolt.Tx, a Attestation) (refusal, err error)
 			return refuse(ErrBelowLowerBound, "target epoch %d is not after the validator's earliest recorded target, %d", a.Target, earliest), nil
 		}
 	}
-	// One pass over the history: surrounds either way, and the earliest source for condition 4.
-	earliestSource, haveSource := uint64(0), false
-	for k := first; k != nil; k, _ = c.Next() {
-		target, source, err := attestationKey(k)
-		if err != nil {
-			return nil, err
-		}
-		if !haveSource || source < earliestSource {
-			earliestSource, haveSource = source, true
-		}
-		switch {
-		case uint64(a.Source) < source && target < uint64(a.Target):
-			return refuse(ErrSurroundingVote, "source %d, target %d surrounds the signed source %d, target %d",
-				a.Source, a.Target, source, target), nil
-		case source < uint64(a.Source) && uint64(a.Target) < target:
-			return refuse(ErrSurroundedVote, "source %d, target %d is surrounded by the signed source %d, target %d",
-				a.Source, a.Target, source, target), nil
-		}
+	summary, err := attestationSummaryOf(v, attestations)
+	if err != nil {
+		return nil, err
 	}
-	if haveSource && uint64(a.Source) < earliestSource {
-		return refuse(ErrBelowLowerBound, "source epoch %d is before the validator's earliest recorded source, %d", a.Source, earliestSource), nil
+	// EIP-3076 condition 4: no source before the earliest recorded one.
+	if summary.ok && uint64(a.Source) < summary.minSource {
+		return refuse(ErrBelowLowerBound, "source epoch %d is before the validator's earliest recorded source, %d", a.Source, summary.minSource), nil
+	}
+	// Surrounds either way. A vote after every recorded target whose source is at or after every recorded source
+	// can neither surround nor be surrounded: that is every vote of a validator in normal operation, which so
+	// costs no scan of its history.
+	if summary.ok && (uint64(a.Target) <= summary.maxTarget || uint64(a.Source) < summary.maxSource) {
+		for k := first; k != nil; k, _ = c.Next() {
+			target, source, err := attestationKey(k)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case uint64(a.Source) < source && target < uint64(a.Target):
+				return refuse(ErrSurroundingVote, "source %d, target %d surrounds the signed source %d, target %d",
+					a.Source, a.Target, source, target), nil
+			case source < uint64(a.Source) && uint64(a.Target) < target:
+				return refuse(ErrSurroundedVote, "source %d, target %d is surrounded by the signed source %d, target %d",
+					a.Source, a.Target, source, target), nil
+			}
+		}
 	}
 	if low, ok, err := watermark(v, keyLowSource); err != nil {
 		return nil, err
@@ -175,7 +180,70 @@ func checkAndRecordAttestation(tx *bbolt.Tx, a Attestation) (refusal, err error)
 	} else if ok && uint64(a.Target) <= low {
 		return refuse(ErrBelowLowerBound, "target epoch %d is not after the imported history's low watermark, %d", a.Target, low), nil
 	}
-	return nil, attestations.Put(attestationKeyOf(a.Target, a.Source), rootValue(a.SigningRoot))
+	if err := attestations.Put(attestationKeyOf(a.Target, a.Source), rootValue(a.SigningRoot)); err != nil {
+		return nil, err
+	}
+	return nil, summary.add(uint64(a.Source), uint64(a.Target)).write(v)
+}
+
+// attestationSummary is what the checks need of a validator's whole attestation history, kept beside it so that
+// a vote in normal operation is checked without reading the history: the lowest and highest source, the highest
+// target.
+type attestationSummary struct {
+	ok                   bool // the history is not empty
+	minSource, maxSource uint64
+	maxTarget            uint64
+}
+
+var keyAttestationSummary = []byte("attestation_summary")
+
+func (s attestationSummary) add(source, target uint64) attestationSummary {
+	if !s.ok {
+		return attestationSummary{ok: true, minSource: source, maxSource: source, maxTarget: target}
+	}
+	s.minSource, s.maxSource, s.maxTarget = min(s.minSource, source), max(s.maxSource, source), max(s.maxTarget, target)
+	return s
+}
+
+func (s attestationSummary) write(v *bbolt.Bucket) error {
+	if !s.ok {
+		return v.Delete(keyAttestationSummary)
+	}
+	value := append(encodeUint64(s.minSource), encodeUint64(s.maxSource)...)
+	return v.Put(keyAttestationSummary, append(value, encodeUint64(s.maxTarget)...))
+}
+
+// attestationSummaryOf reads the summary of attestations, v's history.
+func attestationSummaryOf(v, attestations *bbolt.Bucket) (attestationSummary, error) {
+	raw := v.Get(keyAttestationSummary)
+	if raw == nil {
+		if first, _ := attestations.Cursor().First(); first != nil {
+			return attestationSummary{}, fmt.Errorf("%w: attestation history without its summary", ErrCorrupt)
+		}
+		return attestationSummary{}, nil
+	}
+	if len(raw) != 24 {
+		return attestationSummary{}, fmt.Errorf("%w: attestation summary of %d bytes", ErrCorrupt, len(raw))
+	}
+	minSource, _ := decodeUint64(raw[:8])
+	maxSource, _ := decodeUint64(raw[8:16])
+	maxTarget, _ := decodeUint64(raw[16:])
+	return attestationSummary{ok: true, minSource: minSource, maxSource: maxSource, maxTarget: maxTarget}, nil
+}
+
+// summarizeAttestations recomputes v's attestation summary from its history, after an import changed it.
+func summarizeAttestations(v, attestations *bbolt.Bucket) error {
+	var s attestationSummary
+	if err := attestations.ForEach(func(k, _ []byte) error {
+		target, source, err := attestationKey(k)
+		if err == nil {
+			s = s.add(source, target)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	return s.write(v)
 }
 
 // validatorBucket returns the history of pubkey, creating it empty.

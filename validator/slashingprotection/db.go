@@ -55,6 +55,7 @@ const schemaVersion = 1
 //	validators/<pubkey>/low_slot        uint64 watermarks set by imports; absent when none
 //	validators/<pubkey>/low_source
 //	validators/<pubkey>/low_target
+//	validators/<pubkey>/attestation_summary   min source | max source | max target of the attestations
 var (
 	bucketMeta         = []byte("meta")
 	bucketValidators   = []byte("validators")

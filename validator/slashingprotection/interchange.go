@@ -307,7 +307,10 @@ func importHistory(tx *bbolt.Tx, h ValidatorHistory) error {
 	if err := raiseWatermark(v, keyLowTarget, uint64(lowTarget)); err != nil {
 		return err
 	}
-	return pruneIrrelevantAttestations(v, attestations)
+	if err := pruneIrrelevantAttestations(v, attestations); err != nil {
+		return err
+	}
+	return summarizeAttestations(v, attestations)
 }
 
 // mergeRecord records a signed message at key. A message already recorded with another (or an unknown) signing

@@ -5,7 +5,7 @@
 //	stfbench [compare] [-validators N | -fixture DIR] [-runs 5] [-profile DIR] [-json]
 //	stfbench fixture [-validators N] [-seed S] [-participation P] -out DIR
 //
-// Without -fixture, compare uses the fixture of N validators cached in the repository's .cache/stfbench, and
+// Without -fixture, compare uses the fixture of these options cached in the repository's .cache/stfbench, and
 // generates it first if needed. Build with CGO_CFLAGS="-O2 -D__BLST_PORTABLE__", as everything here.
 package main
 
@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFailure
 }
 
+// errUsage means a bad command line, which has been reported with the usage.
 var errUsage = errors.New("usage")
 
 // fixtureFlags are the options of a generated fixture.
@@ -84,7 +85,7 @@ func runFixture(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ff.register(fs)
 	out := fs.String("out", "", "directory to write the fixture into (required)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUsage, err) // the flag package has printed it, with the usage
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fs.Usage()
@@ -117,7 +118,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUsage, err) // the flag package has printed it, with the usage
 	}
 	if fs.NArg() > 0 || *runs < 1 {
 		fs.Usage()
@@ -133,7 +134,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if repoErr != nil {
 			return fmt.Errorf("-fixture not given: %w", repoErr)
 		}
-		*fixtureDir = bench.DefaultFixtureDir(repo, ff.validators)
+		*fixtureDir = bench.DefaultFixtureDir(repo, ff.options())
 		if progress != nil {
 			fmt.Fprintf(progress, "Fixture %s (generated unless it exists)\n", *fixtureDir)
 		}

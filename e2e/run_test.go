@@ -1,0 +1,273 @@
+// Package e2e_test runs the salamander binary end to end against a real Prysm devnet on loopback.
+package e2e_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/salamander-client/salamander/e2e/prysmdevnet"
+	"github.com/salamander-client/salamander/supervisor"
+)
+
+// TestRunJoinsPrysmDevnet: `salamander run` with nothing but the devnet's standard config.yaml, a start state and
+// Prysm's ENR as its bootnode finds Prysm through discv5, connects and completes the handshake; Prysm reports it
+// connected; SIGINT stops it with exit code 0. The start state is the devnet's genesis.ssz, or Prysm's finalized
+// state by checkpoint sync.
+func TestRunJoinsPrysmDevnet(t *testing.T) {
+	d := prysmdevnet.Start(t)
+	bin := buildSalamander(t)
+
+	t.Run("from genesis.ssz", func(t *testing.T) {
+		runAndJoin(t, d, bin, fmt.Sprintf("genesis_state = %q\n", d.GenesisState()), "Start from the genesis state complete")
+	})
+	t.Run("by checkpoint sync", func(t *testing.T) {
+		runAndJoin(t, d, bin, fmt.Sprintf("\n[sync]\ncheckpoint_sync_url = %q\n", d.API), "Checkpoint sync complete")
+	})
+}
+
+// runAndJoin runs salamander with a TOML file made of the devnet's chain config, start (the rest of [node], or
+// further sections) and Prysm's ENR as bootnode; it checks the node logged anchored, then joins Prysm, and stops
+// it with SIGINT.
+func runAndJoin(t *testing.T, d *prysmdevnet.Devnet, bin, start, anchored string) {
+	dataDir := t.TempDir()
+	debugPort := prysmdevnet.FreePort(t)
+	toml := fmt.Sprintf(`[log]
+format = "json"
+
+[p2p]
+listen_tcp = "127.0.0.1:%d"
+listen_udp = "127.0.0.1:%d"
+bootnodes = [%q]
+target_peers = 4
+max_peers = 8
+
+[debug]
+listen = "127.0.0.1:%d"
+
+[node]
+data_dir = %q
+network = "devnet"
+chain_config = %q
+%s`, prysmdevnet.FreePort(t), prysmdevnet.FreeUDPPort(t), d.ENR, debugPort, dataDir, d.ChainConfig(), start)
+	configPath := filepath.Join(t.TempDir(), "salamander.toml")
+	if err := os.WriteFile(configPath, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	node := startNode(t, bin, "run", "--config", configPath)
+	begin := time.Now()
+	node.waitFor(t, anchored, 60*time.Second, nil)
+	running := node.waitFor(t, "Network running", 60*time.Second, nil)
+	ourID, _ := running["peer_id"].(string)
+	if ourID == "" || running["fork_digest"] == nil {
+		t.Fatalf("network running without a peer id or digest: %v", running)
+	}
+	t.Logf("Salamander %s on digest %v, ENR %v", ourID, running["fork_digest"], running["enr"])
+
+	// Discovery from the bootnode's ENR alone (no static peers), then the status and metadata handshake.
+	handshake := node.waitFor(t, "Peer handshake complete", 90*time.Second, func(r logRecord) bool { return r["peer"] == d.PeerID })
+	t.Logf("Found and handshook Prysm %s in %s: %v", d.PeerID, time.Since(begin).Round(time.Millisecond), handshake)
+
+	// Prysm sees us connected.
+	deadline := time.Now().Add(30 * time.Second)
+	for state := d.PeerState(t, ourID); state != "connected"; state = d.PeerState(t, ourID) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Prysm sees us (%s) as %q, want connected", ourID, state)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Logf("Prysm reports %s connected", ourID)
+
+	// The live tree: the network actors run, none restarted.
+	tree := debugActors(t, fmt.Sprintf("http://127.0.0.1:%d/debug/actors", debugPort))
+	for _, name := range []string{"peers", "gossip"} {
+		a, ok := tree.Find(name)
+		if !ok || a.State != supervisor.StateRunning || a.Restarts != 0 {
+			t.Errorf("/debug/actors: %s is %+v, want running without restarts", name, a)
+		}
+	}
+
+	// SIGINT: a graceful stop, exit 0.
+	if err := node.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := node.wait(t, 40*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGINT, want 0:\n%s", code, node.logs())
+	}
+	node.waitFor(t, "Shutdown complete", time.Second, nil)
+	for _, r := range node.records() {
+		if r["level"] == "WARN" || r["level"] == "ERROR" {
+			t.Logf("salamander logged %v: %v", r["level"], r)
+		}
+	}
+}
+
+// buildSalamander builds the salamander binary (this test's preset: mainnet) with the portable blst flags.
+func buildSalamander(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "salamander")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/salamander")
+	build.Dir = prysmdevnet.RepoRoot()
+	build.Env = append(os.Environ(), "CGO_CFLAGS=-O2 -D__BLST_PORTABLE__")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// logRecord is one JSON log line.
+type logRecord map[string]any
+
+// process is a running salamander whose JSON log lines the test reads as they come.
+type process struct {
+	cmd    *exec.Cmd
+	exited chan error
+
+	mu    sync.Mutex
+	lines []string
+	recs  []logRecord
+	added chan struct{} // signalled after each line
+}
+
+func startNode(t *testing.T, bin string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(bin, args...), exited: make(chan error, 1), added: make(chan struct{}, 1)}
+	p.cmd.Env = cleanEnv()
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			var r logRecord
+			_ = json.Unmarshal(sc.Bytes(), &r)
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			p.recs = append(p.recs, r)
+			p.mu.Unlock()
+			select {
+			case p.added <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	go func() {
+		<-scanned // Wait closes the pipe: read it to the end first
+		p.exited <- p.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		select {
+		case err := <-p.exited:
+			p.exited <- err
+		default: // still running: the test failed before stopping it
+			_ = p.cmd.Process.Kill()
+			p.exited <- <-p.exited
+		}
+		if t.Failed() {
+			t.Logf("salamander's log:\n%s", p.logs())
+		}
+	})
+	return p
+}
+
+func (p *process) records() []logRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]logRecord(nil), p.recs...)
+}
+
+func (p *process) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.lines, "\n")
+}
+
+// waitFor returns the first log record with message msg that match accepts (nil: any).
+func (p *process) waitFor(t *testing.T, msg string, within time.Duration, match func(logRecord) bool) logRecord {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	seen := 0
+	for {
+		p.mu.Lock()
+		recs := p.recs[seen:]
+		seen = len(p.recs)
+		p.mu.Unlock()
+		for _, r := range recs {
+			if r["msg"] == msg && (match == nil || match(r)) {
+				return r
+			}
+		}
+		select {
+		case <-p.added:
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("salamander exited (%v) before logging %q", err, msg)
+		case <-deadline.C:
+			t.Fatalf("salamander did not log %q within %s", msg, within)
+		}
+	}
+}
+
+// wait returns the exit code.
+func (p *process) wait(t *testing.T, within time.Duration) int {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(within):
+		t.Fatalf("salamander did not exit within %s", within)
+		return -1
+	}
+}
+
+// cleanEnv is the environment without SALAMANDER_ variables, which would change the node's configuration.
+func cleanEnv() []string {
+	var env []string
+	for _, v := range os.Environ() {
+		if !strings.HasPrefix(v, "SALAMANDER_") {
+			env = append(env, v)
+		}
+	}
+	return env
+}
+
+func debugActors(t *testing.T, url string) supervisor.ActorStatus {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var s supervisor.ActorStatus
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return s
+}
