@@ -27,6 +27,7 @@ import (
 func TestRunJoinsPrysmDevnet(t *testing.T) {
 	d := prysmdevnet.Start(t)
 	bin := buildSalamander(t)
+	d.WaitHeadSlot(t, 2) // a chain under way: the node joins behind Prysm's head
 
 	t.Run("from genesis.ssz", func(t *testing.T) {
 		runAndJoin(t, d, bin, fmt.Sprintf("genesis_state = %q\n", d.GenesisState()), "Start from the genesis state complete")

@@ -16,8 +16,8 @@ import (
 
 // networkOptions configure the network subtree from [p2p] and the chain start-up found: the node key and peer
 // scores live in the data directory, the fork digests come from the chain config and the chain's genesis
-// validators root, status and req/resp read the store. The zero value, for a node without a chain (salamander dev
-// without a genesis state), leaves the network off: without a genesis validators root there is no network to join.
+// validators root, status and req/resp read the store. For a node without a chain it is the zero value, which
+// leaves the network off: without a genesis validators root there is no network to join.
 func networkOptions(cfg config.Config, chain chainStart, storeCfg store.Config) supervisor.NetworkOptions {
 	if !chain.hasChain {
 		return supervisor.NetworkOptions{}
@@ -83,8 +83,7 @@ func checkListen(p config.P2PConfig) error {
 func logNetwork(logger *slog.Logger, net supervisor.NetworkOptions) {
 	p := net.Peers
 	if !p.Enabled() {
-		logger.Info("Network off: the devnet has no chain, so no genesis validators root to join a network with; " +
-			"give --genesis-state to run one")
+		logger.Info("Network off: without a chain there is no genesis validators root to join a network with")
 		return
 	}
 	quic := "off"

@@ -54,7 +54,7 @@ func TestNetworkOptionsFromConfig(t *testing.T) {
 		t.Errorf("gossip config %+v", g)
 	}
 
-	// Without a chain (salamander dev without a genesis state) there is no network to join.
+	// Without a chain there is no genesis validators root, so no network to join.
 	if networkOptions(cfg, chainStart{genesis: start.genesis}, storeCfg).Peers.Enabled() {
 		t.Error("network on without a chain")
 	}
