@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/salamander-client/salamander/params"
@@ -30,25 +29,6 @@ var (
 )
 
 func hexRoot(root primitives.Root) string { return "0x" + hex.EncodeToString(root[:]) }
-
-// RepoRoot returns the nearest directory at or above the working directory that holds go.mod: the repository,
-// whose git-ignored .cache receives fixtures and beside which ../shared may hold the peers' scripts.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod at or above the working directory: run from the repository")
-		}
-		dir = parent
-	}
-}
 
 // DefaultLodestarScript is ../shared/peers/lodestar-stf.sh beside the repository.
 func DefaultLodestarScript(repo string) string {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/statecache"
 	"github.com/salamander-client/salamander/transition/fixture"
@@ -325,10 +326,10 @@ func measureLodestar(l *lodestar, op string, want string) (Sample, error) {
 // and CPU time.
 func timed(fn func()) Sample {
 	runtime.GC()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	start := time.Now()
 	pprof.Do(context.Background(), timedLabels, func(context.Context) { fn() })
-	return Sample{Wall: time.Since(start), CPU: processCPU() - cpu}
+	return Sample{Wall: time.Since(start), CPU: cputime.Process() - cpu}
 }
 
 // timedLabels mark the timed part of each run in CPU profiles (goroutines started inside inherit them), so that

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/salamander-client/salamander/bench"
+	"github.com/salamander-client/salamander/spectest"
 	"github.com/salamander-client/salamander/transition/fixture"
 )
 
@@ -35,7 +36,7 @@ func TestLodestarAgreesWithOurTransition(t *testing.T) {
 			t.Fatalf("%s=%q: %v", validatorsEnv, v, err)
 		}
 	}
-	repo, err := bench.RepoRoot()
+	repo, err := spectest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"syscall"
-	"time"
 )
 
 // Memory is what holding the fixture's pre-state and importing its block cost our process, and Lodestar's
@@ -74,14 +72,4 @@ func readRSS() (rss, peak uint64) {
 		}
 	}
 	return rss, peak
-}
-
-// processCPU is the CPU time of the whole process so far (user and system, all threads): on a shared machine the
-// wall time depends on the other load, the CPU time much less.
-func processCPU() time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		return 0
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 }

@@ -515,7 +515,9 @@ func (a *Actor) failed(ctx actor.Context, it *item, err error) {
 	a.advance(ctx)
 }
 
-func checkpoint(c types.Checkpoint) store.Checkpoint { return store.Checkpoint{Epoch: c.Epoch, Root: c.Root} }
+func checkpoint(c types.Checkpoint) store.Checkpoint {
+	return store.Checkpoint{Epoch: c.Epoch, Root: c.Root}
+}
 
 // sibling is the PID of the actor name beside ctx's actor in the supervision tree.
 func sibling(ctx actor.Context, name string) *actor.PID {

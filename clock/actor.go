@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -17,6 +18,9 @@ type Config struct {
 	Genesis        time.Time
 	SecondsPerSlot uint64
 	SlotsPerEpoch  uint64
+	// SlotLogLevel is the level of the line logged at every slot: Info (the zero value) by default, Debug when
+	// another actor reports each slot with more to say (the import of its block).
+	SlotLogLevel slog.Level
 }
 
 // Validate reports a config the clock cannot run with.
@@ -96,7 +100,7 @@ func (a *Actor) onTick(ctx actor.Context) {
 	}
 	a.last, a.announced = slot, true
 	epoch := EpochAt(slot, a.cfg.SlotsPerEpoch)
-	ctx.Logger().Info("Slot", "slot", slot, "epoch", epoch)
+	ctx.Logger().Log(context.Background(), a.cfg.SlotLogLevel, "Slot", "slot", slot, "epoch", epoch)
 	ctx.ActorSystem().EventStream.Publish(&SlotStarted{Slot: slot, Epoch: epoch})
 }
 

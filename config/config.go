@@ -81,7 +81,7 @@ type DebugConfig struct {
 	Listen netip.AddrPort
 	// FaultInjection serves the fault-injection controls under /debug/faults/.
 	FaultInjection bool
-	// Chaos is reserved for `salamander dev`: random faults on a devnet. Nothing reads it yet.
+	// Chaos makes `salamander dev` kill a random actor every few seconds, to show the node heal; `run` ignores it.
 	Chaos bool
 }
 

@@ -205,7 +205,7 @@ func coreOptions() []option {
 		},
 		{
 			key: "debug.chaos", flag: "debug-chaos", kind: kindBool, def: false,
-			usage: "random faults on a devnet (reserved for salamander dev, not read yet)",
+			usage: "kill a random actor every few seconds to watch the node heal (salamander dev only)",
 			set: func(c *Config, raw any) error {
 				b, err := boolOf(raw)
 				c.Debug.Chaos = b

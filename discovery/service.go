@@ -109,22 +109,20 @@ func (s *Service) Resolve(n *enode.Node) *enode.Node { return s.udp.Resolve(n) }
 // AddKnownNode inserts a node into the table, e.g. a static peer's ENR.
 func (s *Service) AddKnownNode(n *enode.Node) { s.udp.AddKnownNode(n) }
 
-// FindNodes takes up to max nodes from it, or fewer when ctx ends first or the network has no more. Iterator.Next
-// blocks, so a watcher closes it when ctx ends.
-func FindNodes(ctx context.Context, it enode.Iterator, maxNodes int) []*enode.Node {
+// FindNodes passes up to maxNodes distinct nodes from it to found, each as soon as it comes, and returns once it
+// has, when ctx ends or when the network has no more. Iterator.Next blocks, so a watcher closes it when ctx ends.
+func FindNodes(ctx context.Context, it enode.Iterator, maxNodes int, found func(*enode.Node)) {
 	stop := context.AfterFunc(ctx, it.Close)
 	defer stop()
-	var out []*enode.Node
 	seen := map[enode.ID]bool{}
-	for len(out) < maxNodes && it.Next() {
+	for len(seen) < maxNodes && it.Next() {
 		n := it.Node()
 		if seen[n.ID()] {
 			continue
 		}
 		seen[n.ID()] = true
-		out = append(out, n)
+		found(n)
 	}
-	return out
 }
 
 // DefaultLookupTimeout bounds one search for peers.

@@ -82,13 +82,18 @@ chain_config = %q
 
 	// Prysm sees us connected.
 	deadline := time.Now().Add(30 * time.Second)
+	last := "?"
 	for state := d.PeerState(t, ourID); state != "connected"; state = d.PeerState(t, ourID) {
+		if state != last {
+			t.Logf("Prysm sees us as %q, %s after start", state, time.Since(begin).Round(time.Millisecond))
+			last = state
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("Prysm sees us (%s) as %q, want connected", ourID, state)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	t.Logf("Prysm reports %s connected", ourID)
+	t.Logf("Prysm reports %s connected, %s after start", ourID, time.Since(begin).Round(time.Millisecond))
 
 	// The live tree: the network actors run, none restarted.
 	tree := debugActors(t, fmt.Sprintf("http://127.0.0.1:%d/debug/actors", debugPort))
@@ -103,9 +108,11 @@ chain_config = %q
 	if err := node.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	stopping := time.Now()
 	if code := node.wait(t, 40*time.Second); code != 0 {
 		t.Fatalf("exit %d after SIGINT, want 0:\n%s", code, node.logs())
 	}
+	t.Logf("Stopped by SIGINT in %s", time.Since(stopping).Round(time.Millisecond))
 	node.waitFor(t, "Shutdown complete", time.Second, nil)
 	for _, r := range node.records() {
 		if r["level"] == "WARN" || r["level"] == "ERROR" {

@@ -9,6 +9,8 @@ import (
 	"github.com/holiman/uint256"
 	"github.com/karalabe/ssz"
 	"github.com/prysmaticlabs/go-bitfield"
+
+	"github.com/salamander-client/salamander/sszkit"
 )
 
 // The Define* functions below are the tree twins of karalabe/ssz's and sszkit's Define* functions: DefineTree calls
@@ -258,7 +260,7 @@ type staticBytesElems[T byteArray] []T
 
 func (e staticBytesElems[T]) bytes(i uint64) []byte { return unsafe.Slice(&e[i][0], len(e[i])) }
 func (e staticBytesElems[T]) root(i uint64) [32]byte {
-	return bytesRoot(e.bytes(i), ceilLog2((uint64(len(e[i]))+31)/32))
+	return bytesRoot(e.bytes(i), sszkit.TreeDepth((uint64(len(e[i]))+31)/32))
 }
 func (e staticBytesElems[T]) value(i uint64) value { return byteVector(e.bytes(i)) }
 
@@ -299,7 +301,7 @@ type dynamicBytesElems struct {
 }
 
 func (e dynamicBytesElems) root(i uint64) [32]byte {
-	return hashPair(bytesRoot(e.items[i], e.typ.depth()), lengthChunk(uint64(len(e.items[i]))))
+	return sszkit.HashPair(bytesRoot(e.items[i], e.typ.depth()), lengthChunk(uint64(len(e.items[i]))))
 }
 
 func (e dynamicBytesElems) value(i uint64) value {

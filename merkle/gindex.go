@@ -25,14 +25,6 @@ func GetPowerOfTwoCeil(x uint64) uint64 {
 	return 1 << bits.Len64(x-1)
 }
 
-// ceilLog2 returns the depth of the smallest binary tree with at least n leaves (0 for n <= 1).
-func ceilLog2(n uint64) int {
-	if n <= 1 {
-		return 0
-	}
-	return bits.Len64(n - 1)
-}
-
 // FloorLog2 is the spec's floorlog2(x) for x >= 1; it returns -1 for 0, which has no logarithm.
 func FloorLog2(x uint64) int {
 	return bits.Len64(x) - 1

@@ -3,6 +3,8 @@ package merkle
 import (
 	"fmt"
 	"sync"
+
+	"github.com/salamander-client/salamander/sszkit"
 )
 
 // Tree is the hash tree of one object, addressed by generalized index. It is built lazily: a node is hashed only
@@ -150,7 +152,7 @@ func (t *Tree) rootAt(index GeneralizedIndex, p position) [32]byte {
 	var root [32]byte
 	if index < 1<<maxGeneralizedIndexLength && (t.known(2*index) || t.known(2*index+1)) {
 		if left, right, err := children(p); err == nil {
-			root = hashPair(t.rootAt(2*index, left), t.rootAt(2*index+1, right))
+			root = sszkit.HashPair(t.rootAt(2*index, left), t.rootAt(2*index+1, right))
 			t.nodes[index] = root
 			return root
 		}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+
+	"github.com/salamander-client/salamander/sszkit"
 )
 
 // Kind is the SSZ kind of a Type.
@@ -136,7 +138,7 @@ func packedChunks(n, size uint64) uint64 {
 
 // depth returns the height of the type's data tree: ceil(log2(chunk_count)).
 func (t *Type) depth() int {
-	return ceilLog2(t.ChunkCount())
+	return sszkit.TreeDepth(t.ChunkCount())
 }
 
 // hasLength reports whether the type's root mixes in a length (lists and bitlists).

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/karalabe/ssz"
+
+	"github.com/salamander-client/salamander/sszkit"
 )
 
 // value is one SSZ value inside an object's hash tree: the object itself, a field, an element, or a bare chunk (a
@@ -49,7 +51,7 @@ const parallelThreshold = 1024
 // start. Chunks at and beyond count are zero.
 func (l *chunkLayer) subtreeRoot(start uint64, height int) [32]byte {
 	if start >= l.count {
-		return zeroHashes[height]
+		return sszkit.ZeroHash(height)
 	}
 	n := l.count - start
 	if height < 64 && n > 1<<height {
@@ -80,7 +82,7 @@ func (l *chunkLayer) subtreeRoot(start uint64, height int) [32]byte {
 func (l *chunkLayer) root() [32]byte {
 	root := l.subtreeRoot(0, l.depth)
 	if l.mixin {
-		root = hashPair(root, lengthChunk(l.length))
+		root = sszkit.HashPair(root, lengthChunk(l.length))
 	}
 	return root
 }
@@ -218,7 +220,7 @@ func (v *containerValue) layer() (*chunkLayer, error) {
 		return nil, v.fields.err
 	}
 	v.cached = &chunkLayer{
-		depth: ceilLog2(uint64(len(v.fields.values))),
+		depth: sszkit.TreeDepth(uint64(len(v.fields.values))),
 		count: uint64(len(v.fields.values)),
 		elems: v.fields,
 	}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/salamander-client/salamander/sszkit"
 )
 
 // GetBranchIndices is the spec's get_branch_indices: the generalized indices of the siblings along the path from
@@ -66,9 +68,9 @@ func CalculateMerkleRoot(leaf [32]byte, proof [][32]byte, index GeneralizedIndex
 	}
 	for i, h := range proof {
 		if GetGeneralizedIndexBit(index, i) {
-			leaf = hashPair(h, leaf)
+			leaf = sszkit.HashPair(h, leaf)
 		} else {
-			leaf = hashPair(leaf, h)
+			leaf = sszkit.HashPair(leaf, h)
 		}
 	}
 	return leaf, nil
@@ -125,9 +127,9 @@ func CalculateMultiMerkleRoot(leaves, proof [][32]byte, indices []GeneralizedInd
 			continue
 		}
 		if k%2 == 0 {
-			objects[parent] = hashPair(objects[k], sibling)
+			objects[parent] = sszkit.HashPair(objects[k], sibling)
 		} else {
-			objects[parent] = hashPair(sibling, objects[k])
+			objects[parent] = sszkit.HashPair(sibling, objects[k])
 		}
 		keys = append(keys, parent)
 	}
@@ -153,9 +155,9 @@ func IsValidMerkleBranch(leaf [32]byte, branch [][32]byte, depth uint64, index u
 	value := leaf
 	for i := range depth {
 		if (index>>i)&1 == 1 {
-			value = hashPair(branch[i], value)
+			value = sszkit.HashPair(branch[i], value)
 		} else {
-			value = hashPair(value, branch[i])
+			value = sszkit.HashPair(value, branch[i])
 		}
 	}
 	return value == root

@@ -161,7 +161,10 @@ type (
 		p   peer.ID
 		err error
 	}
-	discovered  struct{ infos []peer.AddrInfo }
+	discovered struct {
+		infos []peer.AddrInfo
+		done  bool // the search ended
+	}
 	requestDone struct {
 		r       *request
 		p       peer.ID
@@ -286,8 +289,12 @@ func (a *Actor) receiveNet(ctx actor.Context, msg any) {
 			delete(n.backoff, msg.p)
 		}
 	case *discovered:
-		n.searching = false
 		n.found = append(n.found, msg.infos...)
+		if msg.done {
+			n.searching = false
+		} else {
+			a.maintainPeers(ctx, now) // dial at once
+		}
 	case *BlocksByRangeRequest:
 		a.enqueue(ctx, &request{byRange: msg}, now)
 	case *BlocksByRootRequest:
@@ -596,13 +603,14 @@ func (a *Actor) maintainPeers(ctx actor.Context, now time.Time) {
 				f, err := discovery.ReadFields(node)
 				return err == nil && f.ForkID.ForkDigest == digest
 			})
-			var infos []peer.AddrInfo
-			for _, node := range discovery.FindNodes(sctx, it, 16) {
+			// Each peer is handed over as soon as it is found: on a small network (a devnet) the search never
+			// fills up and would otherwise keep the first peer waiting for its whole timeout.
+			discovery.FindNodes(sctx, it, 16, func(node *enode.Node) {
 				if info, err := discovery.AddrInfo(node); err == nil {
-					infos = append(infos, info)
+					system.Root.Send(self, &discovered{infos: []peer.AddrInfo{info}})
 				}
-			}
-			system.Root.Send(self, &discovered{infos: infos})
+			})
+			system.Root.Send(self, &discovered{done: true})
 		})
 	}
 }

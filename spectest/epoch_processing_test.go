@@ -1,7 +1,6 @@
 package spectest
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -102,14 +101,8 @@ func transitionEnv(t *testing.T) *helpers.Env {
 // transitionReadState decodes <name>.ssz_snappy as a BeaconState.
 func transitionReadState(t *testing.T, c Case, name string) *types.BeaconState {
 	t.Helper()
-	raw, err := c.ReadSSZ(name)
-	if err != nil {
-		t.Fatalf("read %s: %v", name, err)
-	}
 	state := new(types.BeaconState)
-	if err := types.Unmarshal(raw, state); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
+	readObject(t, c, name, state)
 	return state
 }
 
@@ -156,7 +149,7 @@ func stateDiff(a, b *types.BeaconState) []string {
 		diffs = append(diffs, diff)
 	}
 	if len(diffs) == 0 {
-		return []string{errors.New("no field differs, yet the roots do").Error()}
+		return []string{"no field differs, yet the roots do"}
 	}
 	return diffs
 }

@@ -131,7 +131,7 @@ func runForkChoice(t *testing.T, c Case) {
 func newFCRun(t *testing.T, c Case) *fcRun {
 	state := transitionReadState(t, c, "anchor_state")
 	anchorBlock := new(types.BeaconBlock)
-	fcRead(t, c, "anchor_block", anchorBlock)
+	readObject(t, c, "anchor_block", anchorBlock)
 	anchor, err := forkchoice.NewAnchor(state, anchorBlock)
 	if err != nil {
 		t.Fatalf("anchor: %v", err)
@@ -152,18 +152,6 @@ func newFCRun(t *testing.T, c Case) *fcRun {
 	return r
 }
 
-// fcRead decodes <name>.ssz_snappy into obj.
-func fcRead(t *testing.T, c Case, name string, obj types.Object) {
-	t.Helper()
-	raw, err := c.ReadSSZ(name)
-	if err != nil {
-		t.Fatalf("read %s: %v", name, err)
-	}
-	if err := types.Unmarshal(raw, obj); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-}
-
 func (r *fcRun) step(step fcStep) error {
 	valid := step.Valid == nil || *step.Valid
 	var err error
@@ -177,11 +165,11 @@ func (r *fcRun) step(step fcStep) error {
 		return r.onBlock(*step.Block, step.Columns, valid)
 	case step.Attestation != nil:
 		attestation := new(types.Attestation)
-		fcRead(r.t, r.c, *step.Attestation, attestation)
+		readObject(r.t, r.c, *step.Attestation, attestation)
 		err = r.onAttestation(attestation, false)
 	case step.AttesterSlashing != nil:
 		slashing := new(types.AttesterSlashing)
-		fcRead(r.t, r.c, *step.AttesterSlashing, slashing)
+		readObject(r.t, r.c, *step.AttesterSlashing, slashing)
 		err = r.onAttesterSlashing(slashing)
 	case step.BlockHash != nil:
 		return r.onPayloadInfo(*step.BlockHash, step.PayloadStatus)
@@ -211,13 +199,13 @@ func expectValidity(valid bool, err error) error {
 // attester slashings.
 func (r *fcRun) onBlock(name string, columns *[]string, valid bool) error {
 	signed := new(types.SignedBeaconBlock)
-	fcRead(r.t, r.c, name, signed)
+	readObject(r.t, r.c, name, signed)
 	r.columns, r.sampled = nil, true
 	if columns != nil {
 		r.sampled = len(*columns) > 0
 		for _, column := range *columns {
 			sidecar := new(types.DataColumnSidecar)
-			fcRead(r.t, r.c, column, sidecar)
+			readObject(r.t, r.c, column, sidecar)
 			r.columns = append(r.columns, sidecar)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/salamander-client/salamander/merkle"
-	"github.com/salamander-client/salamander/types"
 )
 
 func init() {
@@ -39,13 +38,7 @@ func newProofObject(t *testing.T, name string) proofObject {
 // and branch at leaf_index must be exactly the given ones.
 func runSingleMerkleProof(t *testing.T, c Case) {
 	obj := newProofObject(t, c.Suite)
-	raw, err := c.ReadSSZ("object")
-	if err != nil {
-		t.Fatalf("read object: %v", err)
-	}
-	if err := types.Unmarshal(raw, obj); err != nil {
-		t.Fatalf("decode object: %v", err)
-	}
+	readObject(t, c, "object", obj)
 	var proof struct {
 		Leaf      string   `yaml:"leaf"`
 		LeafIndex uint64   `yaml:"leaf_index"`
@@ -115,13 +108,7 @@ func TestTreesOfStaticVectors(t *testing.T) {
 
 func proveStaticCase(t *testing.T, c Case) {
 	obj := newProofObject(t, c.Handler)
-	raw, err := c.ReadSSZ("serialized")
-	if err != nil {
-		t.Fatalf("read serialized: %v", err)
-	}
-	if err := types.Unmarshal(raw, obj); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
+	readObject(t, c, "serialized", obj)
 	var roots struct {
 		Root string `yaml:"root"`
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/transition/helpers"
-	"github.com/salamander-client/salamander/types"
 )
 
 func init() { registry.Handle("rewards", "", runRewards) }
@@ -57,14 +56,8 @@ func runRewards(t *testing.T, c Case) {
 			return helpers.GetInactivityPenaltyDeltas(env, state)
 		}},
 	} {
-		raw, err := c.ReadSSZ(check.file)
-		if err != nil {
-			t.Fatalf("read %s: %v", check.file, err)
-		}
 		var want deltas
-		if err := types.Unmarshal(raw, &want); err != nil {
-			t.Fatalf("decode %s: %v", check.file, err)
-		}
+		readObject(t, c, check.file, &want)
 		rewards, penalties, err := check.get()
 		if err != nil {
 			t.Errorf("%s: %v", check.file, err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/salamander-client/salamander/params"
+	"github.com/salamander-client/salamander/types"
 )
 
 // registry holds every runner's handlers. Each runner's _test.go file registers its handlers from an init function:
@@ -178,5 +179,17 @@ func TestVectorCounts(t *testing.T) {
 	}
 	if err := CheckCounts(manifest, CountByGroup(suite.cases), buildPresets); err != nil {
 		t.Error(err)
+	}
+}
+
+// readObject decodes the case's <name>.ssz_snappy into obj.
+func readObject(t *testing.T, c Case, name string, obj types.Object) {
+	t.Helper()
+	raw, err := c.ReadSSZ(name)
+	if err != nil {
+		t.Fatalf("read %s: %v", name, err)
+	}
+	if err := types.Unmarshal(raw, obj); err != nil {
+		t.Fatalf("decode %s: %v", name, err)
 	}
 }

@@ -9,26 +9,30 @@ import (
 	"github.com/prysmaticlabs/gohashtree"
 )
 
-// maxDepth bounds the trees merkleized here: a limit of 2**64 chunks.
-const maxDepth = 64
+// MaxTreeDepth is the depth of the deepest chunk tree a type can have: a limit of 2**64 chunks.
+const MaxTreeDepth = 64
 
 // zeroHashes[d] is the root of a depth-d tree of zero chunks. It is computed once and never written again.
-var zeroHashes = func() (z [maxDepth + 1][32]byte) {
-	for d := 1; d <= maxDepth; d++ {
-		z[d] = hashPair(z[d-1], z[d-1])
+var zeroHashes = func() (z [MaxTreeDepth + 1][32]byte) {
+	for d := 1; d <= MaxTreeDepth; d++ {
+		z[d] = HashPair(z[d-1], z[d-1])
 	}
 	return z
 }()
 
-func hashPair(a, b [32]byte) [32]byte {
+// ZeroHash is the root of a tree of depth zero chunks (the spec's zerohashes[depth]), for depth up to MaxTreeDepth.
+func ZeroHash(depth int) [32]byte { return zeroHashes[depth] }
+
+// HashPair is the spec's hash(a + b) of two 32-byte nodes: the parent of a and b in a hash tree.
+func HashPair(a, b [32]byte) [32]byte {
 	var buf [64]byte
 	copy(buf[:32], a[:])
 	copy(buf[32:], b[:])
 	return sha256.Sum256(buf[:])
 }
 
-// depthFor returns the depth of the smallest binary tree with at least n leaves (0 for n <= 1).
-func depthFor(n uint64) int {
+// TreeDepth returns the depth of the smallest binary tree with at least n leaves (0 for n <= 1): ceil(log2(n)).
+func TreeDepth(n uint64) int {
 	if n <= 1 {
 		return 0
 	}
@@ -39,7 +43,7 @@ func depthFor(n uint64) int {
 // next_pow_of_two(limit) leaves. A caller with more chunks than limit holds an object that violates its type; its
 // chunks are then merkleized in the smallest tree that holds them, which is not a valid hash_tree_root.
 func Merkleize(chunks [][32]byte, limit uint64) [32]byte {
-	return merkleizeOwned(append([][32]byte(nil), chunks...), max(depthFor(limit), depthFor(uint64(len(chunks)))))
+	return merkleizeOwned(append([][32]byte(nil), chunks...), max(TreeDepth(limit), TreeDepth(uint64(len(chunks)))))
 }
 
 // merkleizeOwned merkleizes chunks into a tree of the given depth, using chunks as scratch space.
@@ -73,14 +77,14 @@ func merkleizeProgressive(chunks [][32]byte, leaves uint64) [32]byte {
 	}
 	n := min(uint64(len(chunks)), leaves)
 	rest := merkleizeProgressive(chunks[n:], leaves*4)
-	return hashPair(rest, merkleizeOwned(append([][32]byte(nil), chunks[:n]...), depthFor(leaves)))
+	return HashPair(rest, merkleizeOwned(append([][32]byte(nil), chunks[:n]...), TreeDepth(leaves)))
 }
 
 // MixInLength is the spec's mix_in_length(root, length).
 func MixInLength(root [32]byte, length uint64) [32]byte {
 	var n [32]byte
 	binary.LittleEndian.PutUint64(n[:], length)
-	return hashPair(root, n)
+	return HashPair(root, n)
 }
 
 // Pack is the spec's pack for already serialized basic values: the bytes right-padded with zeroes to whole chunks.

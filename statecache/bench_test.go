@@ -6,12 +6,11 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/karalabe/ssz"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/statecache"
@@ -98,51 +97,34 @@ func syntheticState(n int) *types.BeaconState {
 	return s
 }
 
-// cpuTimer measures the process's processor time across a benchmark loop.
-type cpuTimer struct{ start time.Duration }
-
-func processCPU(b *testing.B) time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
-func startCPU(b *testing.B) cpuTimer { return cpuTimer{start: processCPU(b)} }
-
-func (c cpuTimer) report(b *testing.B) {
-	b.ReportMetric(float64(processCPU(b)-c.start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-}
-
 func BenchmarkFullRootSequential(b *testing.B) {
 	state, _ := benchSetup(b)
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		ssz.HashSequential(state)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func BenchmarkFullRootConcurrent(b *testing.B) {
 	state, _ := benchSetup(b)
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		ssz.HashConcurrent(state)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // BenchmarkCacheBuild builds a cache from nothing: the cost of New at startup.
 func BenchmarkCacheBuild(b *testing.B) {
 	state, _ := benchSetup(b)
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		if _, _, err := statecache.New(state); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // blockChanges makes the changes of a typical block, as the brief describes one: a few hundred balances and
@@ -218,7 +200,7 @@ func benchCached(b *testing.B, changes func(*types.BeaconState, *rand.Rand), cop
 	state, cache := benchSetup(b)
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.ReportAllocs()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		if changes != nil {
 			changes(state, rng)
@@ -232,7 +214,7 @@ func benchCached(b *testing.B, changes func(*types.BeaconState, *rand.Rand), cop
 		}
 		cache = c
 	}
-	cpu.report(b)
+	cpu.Report(b)
 	b.StopTimer()
 	benchCache = cache
 	if root, want := must(cache.HashTreeRoot(state)), ssz.HashConcurrent(state); root != want {

@@ -245,7 +245,7 @@ func hashPendingDeposits(elems []*types.PendingDeposit, roots [][32]byte, ws *wo
 		l[0] = pubkeyRoot(d.Pubkey[:])
 		l[1] = d.WithdrawalCredentials
 		l[2] = uint64Chunk(uint64(d.Amount))
-		l[3] = hashPair(hashPair(sig[0], sig[1]), hashPair(sig[2], sig[3]))
+		l[3] = sszkit.HashPair(sszkit.HashPair(sig[0], sig[1]), sszkit.HashPair(sig[2], sig[3]))
 		l[4] = uint64Chunk(uint64(d.Slot))
 		l[5], l[6], l[7] = [32]byte{}, [32]byte{}, [32]byte{}
 	})
@@ -291,7 +291,7 @@ func pubkeyRoot(pubkey []byte) [32]byte {
 	var lo, hi [32]byte
 	copy(lo[:], pubkey[:32])
 	copy(hi[:], pubkey[32:48])
-	return hashPair(lo, hi)
+	return sszkit.HashPair(lo, hi)
 }
 
 func uint64Chunk(v uint64) (chunk [32]byte) {

@@ -1,41 +1,14 @@
 package statecache
 
 import (
-	"crypto/sha256"
-	"math/bits"
-
 	"github.com/prysmaticlabs/gohashtree"
+
+	"github.com/salamander-client/salamander/sszkit"
 )
 
 // nodePageShift sizes the pages of tree layers: 64 nodes, 2 KiB. Smaller pages make a copied cache clone less when
 // it diverges (a block touches a few hundred scattered leaves); larger ones make copies' page tables shorter.
 const nodePageShift = 6
-
-// maxDepth bounds the trees hashed here: a limit of 2**64 chunks.
-const maxDepth = 64
-
-// zeroHashes[d] is the root of a depth-d tree of zero chunks. It is computed once and never written again.
-var zeroHashes = func() (z [maxDepth + 1][32]byte) {
-	for d := 1; d <= maxDepth; d++ {
-		z[d] = hashPair(z[d-1], z[d-1])
-	}
-	return z
-}()
-
-func hashPair(a, b [32]byte) [32]byte {
-	var buf [64]byte
-	copy(buf[:32], a[:])
-	copy(buf[32:], b[:])
-	return sha256.Sum256(buf[:])
-}
-
-// depthFor returns the depth of the smallest binary tree with at least n leaves (0 for n <= 1).
-func depthFor(n uint64) int {
-	if n <= 1 {
-		return 0
-	}
-	return bits.Len64(n - 1)
-}
 
 // merkleTree is the persistent hash tree of one list or vector: its chunks (the leaves) and every layer above them
 // up to a single node, each layer a pagedVec that copies share until they write. The levels above that node, up to
@@ -51,7 +24,7 @@ type merkleTree struct {
 
 // newMerkleTree returns an empty tree for a type of limitChunks chunks (a vector's length in chunks).
 func newMerkleTree(limitChunks uint64) merkleTree {
-	return emptyTree(depthFor(limitChunks))
+	return emptyTree(sszkit.TreeDepth(limitChunks))
 }
 
 // emptyTree returns an empty tree whose full tree has the given depth.
@@ -79,7 +52,7 @@ func (t *merkleTree) setLeaf(i int, chunk [32]byte) { *t.layers[0].mut(i) = chun
 // resize sets the number of leaves to n. New leaves are unspecified until written. The caller reports every new
 // leaf to rehash, and, when the tree shrank, its new last leaf, whose path lost right-hand subtrees.
 func (t *merkleTree) resize(n int) {
-	height := depthFor(uint64(n))
+	height := sszkit.TreeDepth(uint64(n))
 	for len(t.layers) < height+1 {
 		t.layers = append(t.layers, newPagedVec[[32]byte](nodePageShift))
 	}
@@ -100,12 +73,12 @@ func layerLen(n, h int) int {
 // root returns the root of the type's full tree.
 func (t *merkleTree) root() [32]byte {
 	if t.len() == 0 {
-		return zeroHashes[t.depth]
+		return sszkit.ZeroHash(t.depth)
 	}
 	top := len(t.layers) - 1
 	node := *t.layers[top].at(0)
 	for d := top; d < t.depth; d++ {
-		node = hashPair(node, zeroHashes[d])
+		node = sszkit.HashPair(node, sszkit.ZeroHash(d))
 	}
 	return node
 }
@@ -170,8 +143,8 @@ func (t *merkleTree) hashParents(h int, parents []int, ws *workspace) {
 		run := j - i
 		if 2*parents[j-1]+1 >= childLen {
 			// The tree's last parent may lack its right child: that child is a zero subtree.
-			last := parents[j-1]
-			ws.gather(last, child.at(2*last), &zeroHashes[h])
+			last, zero := parents[j-1], sszkit.ZeroHash(h)
+			ws.gather(last, child.at(2*last), &zero)
 			run--
 		}
 		if run >= directRun {

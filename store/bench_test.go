@@ -16,18 +16,26 @@ func benchConfig() synth.Config {
 	return cfg
 }
 
-// BenchmarkCommitBlock measures one imported block's transaction, fsync included, with a checkpoint state every
-// epoch and pruning as finality moves: the store's cost per slot.
-func BenchmarkCommitBlock(b *testing.B) {
-	db, err := store.Open(b.TempDir(), store.Options{Network: synth.DefaultNetwork, ColdStateEpochs: 4, HistoryEpochs: 8})
+// openAnchored opens a new store in a temporary directory, closed when the benchmark ends, and anchors it at the
+// anchor of a generator of benchConfig chains, which it returns for the blocks after the anchor.
+func openAnchored(b *testing.B, opts store.Options) (*store.DB, *synth.Generator) {
+	b.Helper()
+	db, err := store.Open(b.TempDir(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = db.Close() }()
+	b.Cleanup(func() { _ = db.Close() })
 	g := synth.New(benchConfig())
 	if err := db.SetAnchor(g.Anchor()); err != nil {
 		b.Fatal(err)
 	}
+	return db, g
+}
+
+// BenchmarkCommitBlock measures one imported block's transaction, fsync included, with a checkpoint state every
+// epoch and pruning as finality moves: the store's cost per slot.
+func BenchmarkCommitBlock(b *testing.B) {
+	db, g := openAnchored(b, store.Options{Network: synth.DefaultNetwork, ColdStateEpochs: 4, HistoryEpochs: 8})
 	batches := make([]*store.Batch, b.N)
 	for i := range batches {
 		batches[i] = g.Next()
@@ -48,15 +56,7 @@ func BenchmarkCommitBlock(b *testing.B) {
 
 // BenchmarkReadBlock measures a Reader's block read (a read transaction and a snappy decode).
 func BenchmarkReadBlock(b *testing.B) {
-	db, err := store.Open(b.TempDir(), store.Options{Network: synth.DefaultNetwork, NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	g := synth.New(benchConfig())
-	if err := db.SetAnchor(g.Anchor()); err != nil {
-		b.Fatal(err)
-	}
+	db, g := openAnchored(b, store.Options{Network: synth.DefaultNetwork, NoSync: true})
 	var roots []store.BlockBlob
 	for range params.SlotsPerEpoch {
 		batch := g.Next()
@@ -75,15 +75,7 @@ func BenchmarkReadBlock(b *testing.B) {
 
 // BenchmarkLoadFinalizedState measures reading the anchor state a restart begins with.
 func BenchmarkLoadFinalizedState(b *testing.B) {
-	db, err := store.Open(b.TempDir(), store.Options{Network: synth.DefaultNetwork, NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	g := synth.New(benchConfig())
-	if err := db.SetAnchor(g.Anchor()); err != nil {
-		b.Fatal(err)
-	}
+	db, g := openAnchored(b, store.Options{Network: synth.DefaultNetwork, NoSync: true})
 	b.SetBytes(int64(len(g.Anchor().State.SSZ)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

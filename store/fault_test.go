@@ -412,6 +412,44 @@ func TestForeignFileRefused(t *testing.T) {
 	}
 }
 
+// TestVerifyReportsMalformedRecords damages one record's length at a time: Verify must report ErrCorrupt, not crash
+// on a key or value it cannot decode.
+func TestVerifyReportsMalformedRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name, bucket string
+		key, value   []byte
+	}{
+		{"block summary key", "block_summaries", []byte{1}, make([]byte, 72)},
+		{"block slot index key", "blocks_by_slot", []byte{1, 2, 3}, nil},
+		{"canonical index key", "canonical", []byte{1, 2, 3}, make([]byte, 32)},
+		{"canonical index entry", "canonical", []byte{0x7f, 0, 0, 0, 0, 0, 0, 0}, []byte{1, 2, 3}},
+		{"state summary key", "state_summaries", []byte{1}, make([]byte, 40)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := openTest(t, dir, store.Options{})
+			importBlocks(t, db, synth.New(testConfig(3)), 2*int(params.SlotsPerEpoch))
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			bdb, err := bbolt.Open(store.Path(dir), 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = bdb.Update(func(tx *bbolt.Tx) error { return tx.Bucket([]byte(tc.bucket)).Put(tc.key, tc.value) })
+			if closeErr := bdb.Close(); err == nil {
+				err = closeErr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.VerifyDir(dir, 0, store.VerifyOptions{}); !errors.Is(err, store.ErrCorrupt) {
+				t.Fatalf("verify: %v, want ErrCorrupt", err)
+			}
+		})
+	}
+}
+
 func TestCorruptFileRefused(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(store.Path(dir), []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {

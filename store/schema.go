@@ -74,12 +74,18 @@ type StateSummary struct {
 	BlockRoot primitives.Root
 }
 
+// Lengths of the index keys: a big-endian slot (the canonical index), then a root (the by-slot indexes).
+const (
+	slotKeyLen     = 8
+	slotRootKeyLen = slotKeyLen + 32
+)
+
 func slotKey(s primitives.Slot) []byte {
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(s))
+	return binary.BigEndian.AppendUint64(make([]byte, 0, slotKeyLen), uint64(s))
 }
 
 func slotRootKey(s primitives.Slot, root primitives.Root) []byte {
-	k := make([]byte, 0, 40)
+	k := make([]byte, 0, slotRootKeyLen)
 	k = binary.BigEndian.AppendUint64(k, uint64(s))
 	return append(k, root[:]...)
 }

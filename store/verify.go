@@ -77,12 +77,24 @@ func (r *Reader) Verify(opts VerifyOptions) (VerifyReport, error) {
 	return rep, nil
 }
 
+// rootKey reads the root a record is keyed by (or, for the canonical index, holds), as a corrupt record when it has
+// another length: Verify reports a damaged file, it does not crash on one.
+func rootKey(what string, k []byte) (primitives.Root, error) {
+	if len(k) != len(primitives.Root{}) {
+		return primitives.Root{}, fmt.Errorf("%w: %s of %d bytes, want a 32-byte root", ErrCorrupt, what, len(k))
+	}
+	return primitives.Root(k), nil
+}
+
 func verifyBlocks(tx *bbolt.Tx, origin Anchor, opts VerifyOptions) (int, error) {
 	n := 0
 	summaries, blobs, bySlot := tx.Bucket(bucketBlockSummary), tx.Bucket(bucketBlocks), tx.Bucket(bucketBlocksBySlot)
 	err := summaries.ForEach(func(k, v []byte) error {
 		n++
-		root := primitives.Root(k)
+		root, err := rootKey("block summary key", k)
+		if err != nil {
+			return err
+		}
 		s, err := decodeBlockSummary(root, v)
 		if err != nil {
 			return err
@@ -125,6 +137,9 @@ func verifyBlocks(tx *bbolt.Tx, origin Anchor, opts VerifyOptions) (int, error) 
 	// The slot index points at nothing else.
 	c := bySlot.Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) != slotRootKeyLen {
+			return n, fmt.Errorf("%w: block slot index key of %d bytes", ErrCorrupt, len(k))
+		}
 		_, root := splitSlotRootKey(k)
 		if summaries.Get(root[:]) == nil {
 			return n, fmt.Errorf("%w: slot index names missing block %#x", ErrCorrupt, root)
@@ -143,8 +158,15 @@ func verifyCanonical(tx *bbolt.Tx, anchor Anchor, head Head) (int, error) {
 	c := tx.Bucket(bucketCanonical).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		n++
+		if len(k) != slotKeyLen {
+			return n, fmt.Errorf("%w: canonical index key of %d bytes", ErrCorrupt, len(k))
+		}
 		slot := keySlot(k)
-		s, err := getBlockSummary(tx, primitives.Root(v))
+		root, err := rootKey("canonical index entry", v)
+		if err != nil {
+			return n, fmt.Errorf("canonical slot %d: %w", slot, err)
+		}
+		s, err := getBlockSummary(tx, root)
 		if err != nil {
 			return n, fmt.Errorf("%w: canonical slot %d: %w", ErrCorrupt, slot, err)
 		}
@@ -172,7 +194,10 @@ func verifyStates(tx *bbolt.Tx, anchor Anchor, opts VerifyOptions) (int, error) 
 	bySlot, byBlock := tx.Bucket(bucketStatesBySlot), tx.Bucket(bucketStatesByBlock)
 	err := summaries.ForEach(func(k, v []byte) error {
 		n++
-		root := primitives.Root(k)
+		root, err := rootKey("state summary key", k)
+		if err != nil {
+			return err
+		}
 		s, err := decodeStateSummary(root, v)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -68,7 +69,11 @@ func nodeTree(opts Options) spec {
 	if v := chain.Validator; v != nil {
 		children = append(children, worker("validator", func() actor.Actor { return validator.NewActor(*v) }))
 	}
-	children = append(children, worker("clock", func() actor.Actor { return clock.NewActor(opts.clockConfig()) }))
+	clockCfg := opts.clockConfig()
+	if chain.BlockSync.Reader != nil {
+		clockCfg.SlotLogLevel = slog.LevelDebug // blocksync reports every slot, with its block
+	}
+	children = append(children, worker("clock", func() actor.Actor { return clock.NewActor(clockCfg) }))
 	return supervise("node", restForOne, limits, children...)
 }
 

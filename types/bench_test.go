@@ -11,6 +11,7 @@ import (
 
 	"github.com/holiman/uint256"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/types"
@@ -21,8 +22,8 @@ import (
 //
 //	go test -run='^$' -bench=BeaconState -benchmem -benchtime=5x ./types
 //
-// Beside the wall time each reports cpu-ms/op (cpuTimer, tree_bench_test.go), the processor time of the whole
-// process per operation, which stays meaningful on a machine shared with other work.
+// Beside the wall time each reports cpu-ms/op (package cputime), the processor time of the whole process per
+// operation, which stays meaningful on a machine shared with other work.
 
 const benchValidators = 1 << 20
 
@@ -167,14 +168,14 @@ func BenchmarkBeaconStateEncode(b *testing.B) {
 	b.SetBytes(int64(len(encoded)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		var err error
 		if buf, err = types.MarshalAppend(buf[:0], state); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func BenchmarkBeaconStateDecode(b *testing.B) {
@@ -182,13 +183,13 @@ func BenchmarkBeaconStateDecode(b *testing.B) {
 	b.SetBytes(int64(len(encoded)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		if err := types.Unmarshal(encoded, new(types.BeaconState)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func BenchmarkBeaconStateHashSequential(b *testing.B) {
@@ -196,11 +197,11 @@ func BenchmarkBeaconStateHashSequential(b *testing.B) {
 	b.SetBytes(int64(len(encoded)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		types.HashTreeRoot(state)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func BenchmarkBeaconStateHashConcurrent(b *testing.B) {
@@ -208,11 +209,11 @@ func BenchmarkBeaconStateHashConcurrent(b *testing.B) {
 	b.SetBytes(int64(len(encoded)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		state.HashTreeRoot()
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // TestBeaconStateHashersAgree guards the benchmark's premise: both hashers give one root, on a state large enough

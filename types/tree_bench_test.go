@@ -3,10 +3,9 @@
 package types_test
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/merkle"
 	"github.com/salamander-client/salamander/types"
 )
@@ -20,32 +19,15 @@ import (
 // state once, so that is the cost to match. Beside the wall time each benchmark reports cpu-ms/op, the processor
 // time of the whole process per operation, which stays meaningful on a machine shared with other work.
 
-// cpuTimer measures the process's processor time across a benchmark loop.
-type cpuTimer struct{ start time.Duration }
-
-func processCPU(b *testing.B) time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
-func startCPU(b *testing.B) cpuTimer { return cpuTimer{start: processCPU(b)} }
-
-func (c cpuTimer) report(b *testing.B) {
-	b.ReportMetric(float64(processCPU(b)-c.start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-}
-
 func BenchmarkProofBaselineStateRoot(b *testing.B) {
 	state, _ := largeState(b)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		types.HashTreeRootConcurrent(state)
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func benchProof(b *testing.B, indices ...merkle.GeneralizedIndex) {
@@ -53,7 +35,7 @@ func benchProof(b *testing.B, indices ...merkle.GeneralizedIndex) {
 	root := types.HashTreeRootConcurrent(state)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		tree := merkle.NewTree(state)
 		for _, index := range indices {
@@ -65,7 +47,7 @@ func benchProof(b *testing.B, indices ...merkle.GeneralizedIndex) {
 			b.Fatal("the tree's root is not the state's")
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func BenchmarkProofFinalizedRoot(b *testing.B) { benchProof(b, types.FinalizedRootGindexElectra) }
@@ -112,7 +94,7 @@ func BenchmarkMultiproofStateFields(b *testing.B) {
 	root := types.HashTreeRootConcurrent(state)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	cpu := cputime.Start()
 	for b.Loop() {
 		tree := merkle.NewTree(state)
 		proof, err := merkle.ComputeMerkleMultiproof(tree, indices)
@@ -129,5 +111,5 @@ func BenchmarkMultiproofStateFields(b *testing.B) {
 			b.Fatal("the multiproof does not verify")
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }

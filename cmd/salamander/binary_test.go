@@ -96,7 +96,7 @@ type logLine struct {
 func startDev(t *testing.T, bin string, args ...string) *devProcess {
 	t.Helper()
 	args = append([]string{"dev", "--seconds-per-slot", "1", "--debug-listen", "127.0.0.1:0",
-		"--log-format", "json", "--log-level", "debug"}, args...)
+		"--log-format", "json", "--log-level", "debug", "--data-dir", t.TempDir()}, args...)
 	p := &devProcess{t: t, cmd: exec.Command(bin, args...), logLines: make(chan logLine, 1024), exited: make(chan error, 1)}
 	p.cmd.Env = cleanEnv()
 	stderr, err := p.cmd.StderrPipe()

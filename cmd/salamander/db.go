@@ -14,6 +14,7 @@ import (
 const dbUsage = `Usage:
   salamander db compact [--config FILE] [flags]   rewrite the database without its free pages (node stopped)
   salamander db verify [--config FILE] [flags]    check the database's invariants and every block's root
+  salamander db export-chain DIR [flags]          write the origin state and every canonical block as SSZ files
 
 The database is <data_dir>/beacon.db; data_dir comes from --data-dir, the config file or
 SALAMANDER_NODE_DATA_DIR, as for salamander run.
@@ -30,6 +31,8 @@ func (a app) dbCommand(args []string) int {
 		return a.dbCompactCommand(rest)
 	case "verify":
 		return a.dbVerifyCommand(rest)
+	case "export-chain":
+		return a.dbExportChainCommand(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(a.stdout, dbUsage)
 		return exitOK

@@ -7,11 +7,11 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	blst "github.com/supranational/blst/bindings/go"
+
+	"github.com/salamander-client/salamander/bench/cputime"
 )
 
 // Beside the wall time, each benchmark reports cpu-ms/op: the processor time of the whole process per operation,
@@ -19,21 +19,11 @@ import (
 //
 //	go test -run='^$' -bench=. -benchmem -count=5 ./crypto/bls
 
-func processCPU(b *testing.B) time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
 // measureCPU starts the processor-time count of a benchmark loop; call the result after the loop.
 func measureCPU(b *testing.B) (report func()) {
 	b.ReportAllocs()
-	start := processCPU(b)
-	return func() {
-		b.ReportMetric(float64(processCPU(b)-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-	}
+	cpu := cputime.Start()
+	return func() { cpu.Report(b) }
 }
 
 // benchmarkKeyTable is a key table the size of a busy block's attesters: the multiples 1·G to n·G of the G1

@@ -3,10 +3,9 @@ package block_test
 import (
 	"flag"
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/transition/block"
 	"github.com/salamander-client/salamander/transition/block/blocktest"
@@ -83,55 +82,33 @@ func BenchmarkProcessBlock(b *testing.B) {
 		name := fmt.Sprintf("validators=%d/%s", len(pre.Validators), shape.name)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
-			var cpu cpuTimer
+			var cpu cputime.Timer
 			for range b.N {
 				b.StopTimer()
 				state := helpers.CopyState(pre)
 				b.StartTimer()
-				cpu.start()
+				cpu.Start()
 				if err := processSignedBlock(b, env, state, signed); err != nil {
 					b.Fatal(err)
 				}
-				cpu.stop()
+				cpu.Stop()
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		})
 		b.Run(name+"/no-signatures", func(b *testing.B) {
 			b.ReportAllocs()
-			var cpu cpuTimer
+			var cpu cputime.Timer
 			for range b.N {
 				b.StopTimer()
 				state := helpers.CopyState(pre)
 				b.StartTimer()
-				cpu.start()
+				cpu.Start()
 				if err := block.ProcessBlock(b.Context(), env, state, signed.Message, block.AcceptAllEngine{}, helpers.SkipSignatureChecks{}); err != nil {
 					b.Fatal(err)
 				}
-				cpu.stop()
+				cpu.Stop()
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		})
 	}
-}
-
-// cpuTimer sums the process's CPU time (user and system, all threads, blst's included) over the timed parts of a
-// benchmark: on a shared machine the wall-clock ns/op depends on the other load, the CPU time much less.
-type cpuTimer struct {
-	total, began time.Duration
-}
-
-func processCPUTime() time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		return 0
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
-func (c *cpuTimer) start() { c.began = processCPUTime() }
-func (c *cpuTimer) stop()  { c.total += processCPUTime() - c.began }
-
-// report adds the CPU time per operation, in milliseconds, to the benchmark's results.
-func (c *cpuTimer) report(b *testing.B) {
-	b.ReportMetric(float64(c.total)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/transition/epoch"
@@ -58,20 +57,20 @@ func BenchmarkProcessEpoch(b *testing.B) {
 				if err := epoch.ProcessEpoch(env, helpers.CopyState(pre)); err != nil {
 					b.Fatal(err)
 				}
-				var cpu cpuTimer
+				var cpu cputime.Timer
 				b.ResetTimer()
 				for range b.N {
 					b.StopTimer()
 					state := helpers.CopyState(pre)
 					runtime.GC() // collect the copy's garbage now, not inside the timed region
 					b.StartTimer()
-					cpu.start()
+					cpu.Start()
 					if err := epoch.ProcessEpoch(env, state); err != nil {
 						b.Fatal(err)
 					}
-					cpu.stop()
+					cpu.Stop()
 				}
-				cpu.report(b)
+				cpu.Report(b)
 			})
 		}
 	}
@@ -112,19 +111,19 @@ func BenchmarkProcessEpochSteps(b *testing.B) {
 		{"proposer_lookahead+summarize", summarized(epoch.ProcessProposerLookahead)},
 	} {
 		b.Run(step.name, func(b *testing.B) {
-			var cpu cpuTimer
+			var cpu cputime.Timer
 			for range b.N {
 				b.StopTimer()
 				state := helpers.CopyState(pre)
 				runtime.GC()
 				b.StartTimer()
-				cpu.start()
+				cpu.Start()
 				if err := step.run(env, state); err != nil {
 					b.Fatal(err)
 				}
-				cpu.stop()
+				cpu.Stop()
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		})
 	}
 }
@@ -137,47 +136,18 @@ func BenchmarkCopyState(b *testing.B) {
 	}
 }
 
-// cpuTimer sums the process's CPU time (user and system, all threads, the garbage collector's included) over timed
-// regions. On a shared machine wall-clock time measures the neighbours as much as the code; CPU time does not.
-type cpuTimer struct {
-	total, began time.Duration
-	n            int
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func (c *cpuTimer) start() { c.began = processCPU() }
-
-func (c *cpuTimer) stop() {
-	c.total += processCPU() - c.began
-	c.n++
-}
-
-// report adds the mean CPU milliseconds per operation to the benchmark's output.
-func (c *cpuTimer) report(b *testing.B) {
-	if c.n > 0 {
-		b.ReportMetric(float64(c.total.Microseconds())/1000/float64(c.n), "cpu-ms/op")
-	}
-}
-
 // BenchmarkProcessSlot measures process_slot, which hashes the whole state: without a tree-hash cache
 // (helpers.Env.StateRoot) this, not epoch processing, dominates advancing a large state through empty slots.
 func BenchmarkProcessSlot(b *testing.B) {
 	spec, pre := benchState(b, helperstest.Options{Validators: 1 << 20, Epoch: benchEpoch, Seed: 1, NewDeposits: 8})
 	env := helpers.NewEnv(spec, nil)
 	state := helpers.CopyState(pre)
-	var cpu cpuTimer
+	var cpu cputime.Timer
 	b.ResetTimer()
 	for range b.N {
-		cpu.start()
+		cpu.Start()
 		epoch.ProcessSlot(env, state)
-		cpu.stop()
+		cpu.Stop()
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }

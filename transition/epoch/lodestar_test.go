@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salamander-client/salamander/bench/cputime"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
+	"github.com/salamander-client/salamander/spectest"
 	"github.com/salamander-client/salamander/transition/epoch"
 	"github.com/salamander-client/salamander/transition/helpers"
 	"github.com/salamander-client/salamander/transition/helpers/helperstest"
@@ -98,12 +100,12 @@ func TestEpochTransitionMatchesLodestar(t *testing.T) {
 				for range runs {
 					state := helpers.CopyState(pre)
 					runtime.GC()
-					cpu := processCPU()
+					cpu := cputime.Process()
 					start := time.Now()
 					if err := epoch.ProcessEpoch(env, state); err != nil {
 						t.Fatalf("process_epoch: %v", err)
 					}
-					wall, used := time.Since(start), processCPU()-cpu
+					wall, used := time.Since(start), cputime.Process()-cpu
 					if best == 0 || wall < best {
 						best = wall
 					}
@@ -140,7 +142,7 @@ func installLodestar(t *testing.T) string {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
-	root, err := repoRoot()
+	root, err := spectest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,22 +188,4 @@ func runLodestar(t *testing.T, dir, prePath string, slots uint64, runs int) lode
 		t.Fatalf("Lodestar's output %q: %v", out, err)
 	}
 	return res
-}
-
-// repoRoot returns the nearest directory at or above the working directory that holds go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/salamander-client/salamander/bench"
+	"github.com/salamander-client/salamander/spectest"
 	"github.com/salamander-client/salamander/transition/fixture"
 )
 
@@ -129,7 +130,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		progress = nil
 	}
 
-	repo, repoErr := bench.RepoRoot()
+	repo, repoErr := spectest.RepoRoot()
 	if *fixtureDir == "" {
 		if repoErr != nil {
 			return fmt.Errorf("-fixture not given: %w", repoErr)
