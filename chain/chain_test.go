@@ -2,16 +2,21 @@ package chain_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/salamander-client/salamander/actors"
+	"github.com/salamander-client/salamander/blocksync"
 	"github.com/salamander-client/salamander/chain"
 	"github.com/salamander-client/salamander/forkchoice"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
+	"github.com/salamander-client/salamander/store"
+	"github.com/salamander-client/salamander/transition"
+	"github.com/salamander-client/salamander/transition/block"
 	"github.com/salamander-client/salamander/transition/helpers"
 	"github.com/salamander-client/salamander/types"
 )
@@ -79,6 +84,34 @@ func TestChain(t *testing.T) {
 		}
 	})
 
+	t.Run("local chain", func(t *testing.T) {
+		local := chain.NewLocal(f.db.Reader, chain.NewStates(helpers.NewEnv(f.env.Spec, helpers.NewCaches()), f.db.Reader, 0), blocksync.NewInbox(0))
+		root, state, err := local.Head(ctx)
+		if err != nil || root != f.headRoot || state.HashTreeRoot() != f.head.HashTreeRoot() {
+			t.Fatalf("head %#x (%v), want %#x and its post-state", root, err, f.headRoot)
+		}
+		safe, finalized, err := local.SafeAndFinalizedExecutionHashes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payloadHash := func(get func() (store.Checkpoint, error)) primitives.Hash32 {
+			cp, err := get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if post, ok := f.posts[cp.Root]; ok {
+				return post.LatestExecutionPayloadHeader.BlockHash
+			}
+			return primitives.Hash32{} // the genesis block has no payload
+		}
+		if want := payloadHash(f.db.Justified); safe != want {
+			t.Errorf("safe block hash %#x, want the justified block's payload %#x", safe, want)
+		}
+		if want := payloadHash(f.db.Finalized); finalized != want {
+			t.Errorf("finalized block hash %#x, want the finalized block's payload %#x", finalized, want)
+		}
+	})
+
 	t.Run("fork choice source", func(t *testing.T) {
 		env := helpers.NewEnv(f.env.Spec, helpers.NewCaches())
 		src := chain.NewForkChoiceSource(env, f.db.Reader, chain.NewStates(env, f.db.Reader, 0))
@@ -130,6 +163,75 @@ func TestChain(t *testing.T) {
 			t.Errorf("finalized %+v, want the head state's %+v", head.Finalized, *f.head.FinalizedCheckpoint)
 		}
 	})
+}
+
+// TestChainTransitionActor imports a stored chain again through the chain transition actor, as the blocksync
+// actor does after a restart of everything: it loads the anchor and the parents' states from the store and must
+// prepare what the first import prepared.
+func TestChainTransitionActor(t *testing.T) {
+	f := newFixture(t, 64)
+	f.run(chainSlots(t))
+	env := helpers.NewEnv(f.env.Spec, helpers.NewCaches())
+	states := chain.NewStates(env, f.db.Reader, 0)
+	cfg := transition.ChainConfig{Config: transition.Config{Spec: f.env.Spec, Engine: block.AcceptAllEngine{}, States: states}, Anchor: states}
+	system := actor.NewActorSystem()
+	pid := system.Root.Spawn(actors.NewProps("transition", transition.NewChain(cfg)))
+	defer system.Root.Stop(pid)
+	importBlock := func(encoded []byte) transition.ImportBlockResult {
+		t.Helper()
+		res, err := system.Root.RequestFuture(pid, &transition.ImportBlock{SSZ: encoded}, time.Minute).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.(transition.ImportBlockResult)
+	}
+
+	// From the finalized anchor on, as the blocksync actor of a node that restarted would.
+	anchor, err := f.db.Anchor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := 0
+	for _, root := range f.roots {
+		if f.posts[root].Slot <= anchor.BlockSlot {
+			continue
+		}
+		encoded, err := f.db.Block(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prepared, err := importBlock(encoded).Prepared()
+		if err != nil {
+			t.Fatalf("block %#x: %v", root, err)
+		}
+		want := f.prepared[root]
+		if got, wantInput := forkChoiceInput(prepared.OnBlock), forkChoiceInput(want.OnBlock); got != wantInput {
+			t.Errorf("block %#x: prepared %s\nimported %s", root, got, wantInput)
+		}
+		if len(prepared.States) != len(want.States) || (len(want.States) == 1 && prepared.States[0].Root != want.States[0].Root) {
+			t.Errorf("block %#x: %d states to store, want %d", root, len(prepared.States), len(want.States))
+		}
+		if (prepared.Participation == nil) != (want.Participation == nil) {
+			t.Errorf("block %#x: participation %+v, want %+v", root, prepared.Participation, want.Participation)
+		}
+		imported++
+	}
+	if imported == 0 {
+		t.Fatal("no block after the anchor")
+	}
+
+	if _, err := importBlock([]byte{1, 2, 3}).Prepared(); !errors.Is(err, transition.ErrMalformedBlock) {
+		t.Errorf("malformed block: %v, want ErrMalformedBlock", err)
+	}
+	orphan := &types.SignedBeaconBlock{Message: &types.BeaconBlock{Slot: f.head.Slot + 1, ParentRoot: primitives.Root{0xab},
+		Body: &types.BeaconBlockBody{}}}
+	encoded, err := types.Marshal(orphan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importBlock(encoded).Prepared(); !errors.Is(err, transition.ErrUnknownParentState) {
+		t.Errorf("block of an unknown parent: %v, want ErrUnknownParentState", err)
+	}
 }
 
 // availableData is is_data_available for blocks without blobs.

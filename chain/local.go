@@ -8,6 +8,7 @@ import (
 	"github.com/salamander-client/salamander/blocksync"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/store"
+	"github.com/salamander-client/salamander/transition/helpers"
 	"github.com/salamander-client/salamander/types"
 )
 
@@ -90,16 +91,20 @@ func (l *Local) payloadHash(root primitives.Root) (primitives.Hash32, error) {
 	return primitives.Hash32{}, nil
 }
 
-// Broadcaster is what an in-process validator client publishes, for a node without a network: its attestations go
-// to fork choice (through the blocksync actor's Inbox), the rest nowhere (the blocks it imported already, the
-// aggregates and sync committee messages only matter to other nodes' pools). It implements
-// validator.Broadcaster.
+// Broadcaster is what an in-process validator client publishes, for a node without a network: its attestations and
+// aggregates go to fork choice (through the blocksync actor's Inbox), indexed on the head state; the rest goes
+// nowhere (the blocks were imported already, sync committee messages and contributions only matter to pools, and
+// the client put them in the node's). It implements validator.Broadcaster.
 type Broadcaster struct {
+	env   *helpers.Env
+	chain *Local
 	inbox *blocksync.Inbox
 }
 
-// NewBroadcaster returns the broadcaster of a node without a network.
-func NewBroadcaster(inbox *blocksync.Inbox) *Broadcaster { return &Broadcaster{inbox: inbox} }
+// NewBroadcaster returns the broadcaster of a node without a network, whose chain is chain.
+func NewBroadcaster(env *helpers.Env, chain *Local, inbox *blocksync.Inbox) *Broadcaster {
+	return &Broadcaster{env: env, chain: chain, inbox: inbox}
+}
 
 // BroadcastBlock implements validator.Broadcaster: the block was imported already.
 func (b *Broadcaster) BroadcastBlock(context.Context, *types.SignedBeaconBlock) error { return nil }
@@ -108,18 +113,40 @@ func (b *Broadcaster) BroadcastBlock(context.Context, *types.SignedBeaconBlock) 
 // index), goes to fork choice.
 func (b *Broadcaster) BroadcastAttestation(_ context.Context, a *types.SingleAttestation, _ uint64) error {
 	indexed := &types.IndexedAttestation{AttestingIndices: []primitives.ValidatorIndex{a.AttesterIndex}, Data: a.Data, Signature: a.Signature}
-	encoded, err := types.Marshal(indexed)
-	if err != nil {
+	if err := b.forkChoice(indexed); err != nil {
 		return fmt.Errorf("attestation of validator %d: %w", a.AttesterIndex, err)
-	}
-	if err := b.inbox.OnAttestation(encoded); err != nil && !errors.Is(err, blocksync.ErrInboxFull) {
-		return err
 	}
 	return nil
 }
 
-// BroadcastAggregateAndProof implements validator.Broadcaster.
-func (b *Broadcaster) BroadcastAggregateAndProof(context.Context, *types.SignedAggregateAndProof) error {
+// BroadcastAggregateAndProof implements validator.Broadcaster: the aggregate, indexed on the head state, goes to
+// fork choice.
+func (b *Broadcaster) BroadcastAggregateAndProof(ctx context.Context, signed *types.SignedAggregateAndProof) error {
+	aggregate := signed.Message.Aggregate
+	_, state, err := b.chain.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("aggregate of slot %d: %w", aggregate.Data.Slot, err)
+	}
+	indexed, err := helpers.GetIndexedAttestation(b.env, state, aggregate)
+	if err != nil {
+		return fmt.Errorf("aggregate of slot %d: %w", aggregate.Data.Slot, err)
+	}
+	if err := b.forkChoice(indexed); err != nil {
+		return fmt.Errorf("aggregate of slot %d: %w", aggregate.Data.Slot, err)
+	}
+	return nil
+}
+
+// forkChoice hands an indexed attestation to fork choice; one the inbox has no room for is dropped, as a
+// network would drop it: fork choice counts the latest vote of each validator, and the next comes soon.
+func (b *Broadcaster) forkChoice(indexed *types.IndexedAttestation) error {
+	encoded, err := types.Marshal(indexed)
+	if err != nil {
+		return err
+	}
+	if err := b.inbox.OnAttestation(encoded); err != nil && !errors.Is(err, blocksync.ErrInboxFull) {
+		return err
+	}
 	return nil
 }
 

@@ -328,6 +328,14 @@ func TestErrors(t *testing.T) {
 			msg: `FILE: debug.fault_injection: invalid value true: conflicts with another key: its controls are served by the debug server, which debug.listen = "" turns off`,
 		},
 		{
+			name: "QUIC on the discv5 port", toml: "[p2p]\nlisten_quic = \"0.0.0.0:9000\"\n", sentry: ErrConflict,
+			msg: `FILE: p2p.listen_quic: invalid value "0.0.0.0:9000": conflicts with another key: p2p.listen_udp 0.0.0.0:9000 uses that UDP port for discv5: give QUIC another port`,
+		},
+		{
+			name: "more target peers than max", toml: "[p2p]\ntarget_peers = 150\n", sentry: ErrConflict,
+			msg: `FILE: p2p.target_peers: invalid value 150: conflicts with another key: more than p2p.max_peers (100), the most the node keeps`,
+		},
+		{
 			name:  "every problem at once",
 			toml:  "[log]\nlevel = \"loud\"\nformat = \"xml\"\n",
 			env:   []string{"SALAMANDER_NODE_NETWORK=moon"},
@@ -505,6 +513,27 @@ func TestSuggestion(t *testing.T) {
 	} {
 		if got := nearest(name, known); got != want {
 			t.Errorf("nearest(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestUDPOverlap(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"0.0.0.0:9000", "0.0.0.0:9000", true},
+		{"127.0.0.1:9000", "0.0.0.0:9000", true},
+		{"[::]:9000", "127.0.0.1:9000", true},
+		{"127.0.0.1:9000", "127.0.0.2:9000", false},
+		{"0.0.0.0:9000", "0.0.0.0:9001", false},
+		{"127.0.0.1:0", "127.0.0.1:0", false}, // port 0 picks a free port each time
+		{"0.0.0.0:9000", "", false},           // QUIC off
+	} {
+		a, _ := netip.ParseAddrPort(tt.a)
+		b, _ := netip.ParseAddrPort(tt.b)
+		if got := udpOverlap(a, b); got != tt.want {
+			t.Errorf("udpOverlap(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

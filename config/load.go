@@ -94,6 +94,7 @@ func Load(src Sources) (Config, error) {
 			Reason: fmt.Errorf("%w: its controls are served by the debug server, which debug.listen = \"\" turns off", ErrConflict)})
 	}
 	errs = append(errs, checkSync(&cfg, origin)...)
+	errs = append(errs, checkP2P(&cfg, origin)...)
 	errs = append(errs, checkValidator(&cfg, origin)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err

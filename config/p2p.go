@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -77,4 +78,29 @@ func p2pOptions() []option {
 			},
 		},
 	}
+}
+
+// checkP2P reports [p2p] keys that rule each other out.
+func checkP2P(c *Config, origin map[string]string) []error {
+	p := c.P2P
+	var errs []error
+	// discv5 and QUIC are both UDP: one socket cannot serve both.
+	if udpOverlap(p.ListenUDP, p.ListenQUIC) {
+		errs = append(errs, &ValueError{Source: origin["p2p.listen_quic"], Key: "p2p.listen_quic", Value: p.ListenQUIC.String(),
+			Reason: fmt.Errorf("%w: p2p.listen_udp %s uses that UDP port for discv5: give QUIC another port", ErrConflict, p.ListenUDP)})
+	}
+	if p.TargetPeers > p.MaxPeers {
+		errs = append(errs, &ValueError{Source: origin["p2p.target_peers"], Key: "p2p.target_peers", Value: p.TargetPeers,
+			Reason: fmt.Errorf("%w: more than p2p.max_peers (%d), the most the node keeps", ErrConflict, p.MaxPeers)})
+	}
+	return errs
+}
+
+// udpOverlap tells whether two UDP listen addresses would bind the same socket: one port (not 0, which picks a free
+// one) on the same IP, or on any IP when one of them is unspecified.
+func udpOverlap(a, b netip.AddrPort) bool {
+	if !a.IsValid() || !b.IsValid() || a.Port() != b.Port() || a.Port() == 0 {
+		return false
+	}
+	return a.Addr() == b.Addr() || a.Addr().IsUnspecified() || b.Addr().IsUnspecified()
 }

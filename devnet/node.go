@@ -36,7 +36,7 @@ type Options struct {
 	// Engine is the embedded mock execution engine (SeedEngine); it outlives the actors that use it, as an
 	// execution client would.
 	Engine *engineapi.MockEngine
-	// Protection opens the slashing protection database without fsync: for tests only.
+	// NoSyncProtection opens the slashing protection database without fsync: for tests only.
 	NoSyncProtection bool
 }
 
@@ -66,12 +66,12 @@ func Assemble(opts Options) (*Node, error) {
 	newEnv := func() *helpers.Env { return helpers.NewEnv(opts.Spec, helpers.NewCaches()) }
 	inbox := blocksync.NewInbox(0)
 
-	transitionEnvStates := chain.NewStates(newEnv(), opts.Reader, 0)
+	transitionStates := chain.NewStates(newEnv(), opts.Reader, 0)
 	forkChoiceStates := chain.NewStates(newEnv(), opts.Reader, 0)
 	n := &Node{Chain: supervisor.ChainOptions{
 		Transition: &transition.ChainConfig{
-			Config: transition.Config{Spec: opts.Spec, Engine: opts.Engine, States: transitionEnvStates},
-			Anchor: transitionEnvStates,
+			Config: transition.Config{Spec: opts.Spec, Engine: opts.Engine, States: transitionStates},
+			Anchor: transitionStates,
 		},
 		ForkChoice: &forkchoice.Config{
 			Spec:         opts.Spec,
@@ -106,8 +106,8 @@ func Assemble(opts Options) (*Node, error) {
 
 	local := chain.NewLocal(opts.Reader, chain.NewStates(newEnv(), opts.Reader, 0), inbox)
 	pool := validator.NewOperationPool(0)
-	broadcaster := chain.NewBroadcaster(inbox)
 	env := newEnv()
+	broadcaster := chain.NewBroadcaster(env, local, inbox)
 	var graffiti [32]byte
 	copy(graffiti[:], Graffiti)
 	n.Chain.Validator = &validator.Config{

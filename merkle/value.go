@@ -110,23 +110,37 @@ func (l *chunkLayer) fill(start uint64, out [][32]byte, parallel bool) {
 	})
 }
 
-// parallelFor runs fn over [0, n) split into contiguous ranges, one per processor, and waits for all of them.
+// parallelFor runs fn over [0, n) split into contiguous ranges, one per processor, and waits for all of them. A
+// panic in fn is raised again on the caller's goroutine: on a worker it would kill the process, while the caller
+// (an actor's Receive, or a goroutine started with actors.Go) recovers it.
 func parallelFor(n uint64, fn func(from, to uint64)) {
 	workers := min(uint64(runtime.GOMAXPROCS(0)), n)
 	if workers <= 1 {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
+	var (
+		wg        sync.WaitGroup
+		panicOnce sync.Once
+		panicked  any
+	)
 	step := (n + workers - 1) / workers
 	for from := uint64(0); from < n; from += step {
 		wg.Add(1)
 		go func(from, to uint64) {
 			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					panicOnce.Do(func() { panicked = p })
+				}
+			}()
 			fn(from, to)
 		}(from, min(from+step, n))
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // chunkValue is a single chunk: a basic value packed into 32 bytes, or a list's length.

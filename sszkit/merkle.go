@@ -9,18 +9,18 @@ import (
 	"github.com/prysmaticlabs/gohashtree"
 )
 
-// MaxTreeDepth is the depth of the deepest chunk tree a type can have: a limit of 2**64 chunks.
-const MaxTreeDepth = 64
+// maxTreeDepth is the depth of the deepest chunk tree a type can have: a limit of 2**64 chunks.
+const maxTreeDepth = 64
 
 // zeroHashes[d] is the root of a depth-d tree of zero chunks. It is computed once and never written again.
-var zeroHashes = func() (z [MaxTreeDepth + 1][32]byte) {
-	for d := 1; d <= MaxTreeDepth; d++ {
+var zeroHashes = func() (z [maxTreeDepth + 1][32]byte) {
+	for d := 1; d <= maxTreeDepth; d++ {
 		z[d] = HashPair(z[d-1], z[d-1])
 	}
 	return z
 }()
 
-// ZeroHash is the root of a tree of depth zero chunks (the spec's zerohashes[depth]), for depth up to MaxTreeDepth.
+// ZeroHash is the root of a tree of the given depth whose leaves are all zero chunks, for depth up to 64.
 func ZeroHash(depth int) [32]byte { return zeroHashes[depth] }
 
 // HashPair is the spec's hash(a + b) of two 32-byte nodes: the parent of a and b in a hash tree.

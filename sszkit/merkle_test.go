@@ -1,6 +1,7 @@
 package sszkit
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -42,6 +43,23 @@ func TestMerkleizeMatchesSpec(t *testing.T) {
 	for i := range chunks {
 		if chunks[i] != before[i] {
 			t.Fatal("Merkleize modified its input")
+		}
+	}
+}
+
+// ZeroHash and TreeDepth are the pieces merkle and statecache build their own trees with.
+func TestZeroHashAndTreeDepth(t *testing.T) {
+	for depth := range 11 {
+		if got, want := ZeroHash(depth), refMerkleize(nil, 1<<depth); got != want {
+			t.Errorf("ZeroHash(%d) = %x, want %x", depth, got, want)
+		}
+	}
+	if ZeroHash(64) != HashPair(ZeroHash(63), ZeroHash(63)) {
+		t.Error("ZeroHash(64) is not the parent of two ZeroHash(63)")
+	}
+	for n, want := range map[uint64]int{0: 0, 1: 0, 2: 1, 3: 2, 4: 2, 5: 3, 1 << 40: 40, 1<<40 + 1: 41, math.MaxUint64: 64} {
+		if got := TreeDepth(n); got != want {
+			t.Errorf("TreeDepth(%d) = %d, want %d", n, got, want)
 		}
 	}
 }

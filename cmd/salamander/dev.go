@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -111,7 +112,7 @@ func (a app) devCommand(args []string) int {
 	}
 
 	logger := logging.New(a.stderr, cfg.Log.Level, cfg.Log.Format)
-	settings, engine, code, ok := a.prepareDevnet(cfg, fs, flags)
+	settings, engine, code, ok := a.prepareDevnet(logger, cfg, fs, flags)
 	if !ok {
 		return code
 	}
@@ -159,8 +160,7 @@ func (a app) devCommand(args []string) int {
 // prepareDevnet makes the data directory hold a devnet, a new one unless it holds one already, and returns its
 // settings and the mock execution engine, seeded with its chain. ok is false when the node must not start; code
 // is then the exit code.
-func (a app) prepareDevnet(cfg config.Config, fs *pflag.FlagSet, flags *devFlags) (devnet.Settings, *engineapi.MockEngine, int, bool) {
-	logger := logging.New(a.stderr, cfg.Log.Level, cfg.Log.Format)
+func (a app) prepareDevnet(logger *slog.Logger, cfg config.Config, fs *pflag.FlagSet, flags *devFlags) (devnet.Settings, *engineapi.MockEngine, int, bool) {
 	dataDir := cfg.Node.DataDir
 	opts := storeConfig(cfg).Options
 	opts.Reader = nil

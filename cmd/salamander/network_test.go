@@ -79,17 +79,24 @@ func TestRunRefusesAListenAddressInUse(t *testing.T) {
 		t.Fatalf("no failure naming p2p.listen_tcp %s:\n%s", addr, logs)
 	}
 
-	// Discovery and QUIC on one UDP port cannot both listen.
-	free, err := net.ListenPacket("udp", "127.0.0.1:0")
+	// A UDP port in use by another process.
+	busyUDP, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	udp := free.LocalAddr().String()
-	_ = free.Close()
+	defer busyUDP.Close()
+	udp := busyUDP.LocalAddr().String()
 	code, logs = runToEnd(t, append([]string{"run", "--data-dir", t.TempDir(), "--genesis-state", genesisPath,
-		"--p2p-listen-udp", udp, "--p2p-listen-quic", udp}, chain.args...)...)
-	if e, ok := find(logs, "Cannot listen for peers"); code != exitFailure || !ok || !strings.Contains(e.str("err"), "p2p.listen_quic") {
-		t.Fatalf("exit %d with discv5 and QUIC on %s, want 1 naming p2p.listen_quic:\n%s", code, udp, logs)
+		"--p2p-listen-udp", udp}, chain.args...)...)
+	if e, ok := find(logs, "Cannot listen for peers"); code != exitFailure || !ok || !strings.Contains(e.str("err"), "p2p.listen_udp "+udp) {
+		t.Fatalf("exit %d with p2p.listen_udp %s in use, want 1 naming it:\n%s", code, udp, logs)
+	}
+
+	// Discovery and QUIC on one UDP port: a configuration error, before anything starts.
+	code, logs = runToEnd(t, append([]string{"run", "--data-dir", t.TempDir(), "--genesis-state", genesisPath,
+		"--p2p-listen-udp", "127.0.0.1:9555", "--p2p-listen-quic", "127.0.0.1:9555"}, chain.args...)...)
+	if code != exitUsage || !strings.Contains(logs, "p2p.listen_quic") {
+		t.Fatalf("exit %d with discv5 and QUIC on one port, want 2 naming p2p.listen_quic:\n%s", code, logs)
 	}
 }
 
