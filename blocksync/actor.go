@@ -180,6 +180,41 @@ func (a *Actor) start(ctx actor.Context) {
 		})
 	}
 	ctx.Logger().Info("Started", "head", shortRoot(a.head), "justified", a.justified.Epoch, "finalized", a.finalized.Epoch)
+	// An incarnation that failed in the middle of an import may have left a block in the store that fork choice
+	// never got, or a store head behind fork choice's, which the validators read: import the stored blocks above
+	// the head again (it costs nothing for those fork choice has) and catch up with fork choice's head now rather
+	// than at the next slot.
+	a.requeueStored(ctx)
+	a.headDue = true
+	a.advance(ctx)
+}
+
+// maxRequeued bounds the stored blocks above the head a new incarnation imports again.
+const maxRequeued = 4 * params.SlotsPerEpoch
+
+// requeueStored queues the stored blocks above the store's head, in slot order.
+func (a *Actor) requeueStored(ctx actor.Context) {
+	r := a.cfg.Reader
+	head, err := r.Head()
+	if err != nil {
+		return
+	}
+	summaries, err := r.BlockSummaries(head.Slot+1, head.Slot+maxRequeued)
+	if err != nil {
+		ctx.Logger().Warn("Cannot read the stored blocks above the head", "err", err)
+		return
+	}
+	for _, b := range summaries {
+		ssz, err := r.Block(b.Root)
+		if err != nil {
+			ctx.Logger().Warn("Cannot read a stored block above the head", "root", shortRoot(b.Root), "err", err)
+			return
+		}
+		a.core.queue = append(a.core.queue, &item{ssz: ssz, slot: b.Slot, parentRoot: b.ParentRoot})
+	}
+	if len(summaries) > 0 {
+		ctx.Logger().Info("Importing again the stored blocks above the head", "blocks", len(summaries), "head_slot", head.Slot)
+	}
 }
 
 // readStore takes the head and checkpoints the store holds as the ones last written.

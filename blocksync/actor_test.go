@@ -30,6 +30,8 @@ type pipeline struct {
 	sync    *actor.PID
 	genesis primitives.Root
 
+	reader *store.Reader
+
 	mu sync.Mutex
 	// transitionFailures: how many ImportBlock requests of a root are answered with ErrActorStopped first.
 	transitionFailures map[primitives.Root]int
@@ -85,8 +87,24 @@ func newPipeline(t *testing.T) *pipeline {
 	spawn("store", func() actor.Actor { return store.NewActor(store.Config{DataDir: dir, Options: opts}) })
 	spawn("transition", func() actor.Actor { return &fakeTransition{p: p} })
 	spawn("forkchoice", func() actor.Actor { return &fakeForkChoice{p: p} })
+	p.reader = reader
 	p.sync = spawn("blocksync", blocksync.New(blocksync.Config{Reader: reader, RequestTimeout: 5 * time.Second}))
 	return p
+}
+
+// restartSync stops the blocksync actor and starts a new one, as its supervisor would.
+func (p *pipeline) restartSync() {
+	p.t.Helper()
+	if err := p.system.Root.StopFuture(p.sync).Wait(); err != nil {
+		p.t.Fatal(err)
+	}
+	pid, err := p.system.Root.SpawnNamed(actors.NewProps("blocksync", blocksync.New(blocksync.Config{Reader: p.reader,
+		RequestTimeout: 5 * time.Second})), "node/blocksync")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.sync = pid
+	p.t.Cleanup(func() { _ = p.system.Root.StopFuture(pid).Wait() })
 }
 
 // block is a synthetic block: the store checks slots and parents, the fakes nothing.
@@ -227,6 +245,36 @@ func TestImportRecoversABlockForkChoiceMissed(t *testing.T) {
 	if got := p.inForkChoice(); len(got) != 3 || got[1] != root1 || got[2] != root2 {
 		t.Fatalf("fork choice got %x, want block 1 imported again before block 2", got)
 	}
+}
+
+func TestRestartImportsStoredBlocksForkChoiceMissed(t *testing.T) {
+	p := newPipeline(t)
+	one, root1 := block(t, 1, p.genesis)
+	// Block 1 reached the store, without a head update, but not fork choice: the incarnation that imported it
+	// failed in between.
+	put := &store.PutBlock{Root: root1, Slot: 1, ParentRoot: p.genesis, SSZ: one}
+	res, err := p.system.Root.RequestFuture(actor.NewPID(p.system.Address(), "node/store"), put, 5*time.Second).Result()
+	if err != nil || res.(*store.BlockPut).Err != nil {
+		t.Fatalf("put block 1: %v %+v", err, res)
+	}
+	p.restartSync()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got := p.inForkChoice(); len(got) == 2 && got[1] == root1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fork choice has %x, want block 1 imported again by the new incarnation", p.inForkChoice())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for time.Now().Before(deadline) {
+		if head, err := p.reader.Head(); err == nil && head.Root == root1 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the store's head did not follow fork choice's to block 1")
 }
 
 func TestImportRefusesMalformedAndInvalidBlocks(t *testing.T) {

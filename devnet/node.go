@@ -20,8 +20,8 @@ import (
 	"github.com/salamander-client/salamander/validator/slashingprotection"
 )
 
-// Graffiti is what the devnet's blocks carry.
-const Graffiti = "salamander dev"
+// DefaultGraffiti is what the devnet's blocks carry unless Options.Graffiti says otherwise.
+const DefaultGraffiti = "salamander dev"
 
 // Options describe the devnet node the supervision tree runs.
 type Options struct {
@@ -33,6 +33,12 @@ type Options struct {
 	GenesisValidatorsRoot primitives.Root
 	// Validators is the number of interop validators, 0..Validators-1, whose duties run in-process; 0 runs none.
 	Validators uint64
+	// Keys, when set, are the validators' keys (keystores) instead of the interop ones.
+	Keys []*bls.SecretKey
+	// Graffiti is written into the validators' blocks; zero for DefaultGraffiti.
+	Graffiti [32]byte
+	// FeeRecipient is the execution address of the blocks' fees.
+	FeeRecipient primitives.ExecutionAddress
 	// Engine is the embedded mock execution engine (SeedEngine); it outlives the actors that use it, as an
 	// execution client would.
 	Engine *engineapi.MockEngine
@@ -58,7 +64,8 @@ func (n *Node) Close() error {
 	return nil
 }
 
-// Assemble configures the chain's actors of a devnet node. Every actor gets its own Env and state caches, since
+// Assemble configures the chain's actors of a devnet node, with the duties of its validators when it has keys (or
+// interop validators). Every actor gets its own Env and state caches, since
 // they work apart; what they share is the store (through opts.Reader) and the mock engine. The validator duties'
 // slashing protection database (<data_dir>/slashing-protection.db) and operation pool live here, outside the
 // validator actor, so that they outlive its restarts.
@@ -80,7 +87,14 @@ func Assemble(opts Options) (*Node, error) {
 		},
 		BlockSync: blocksync.Config{Reader: opts.Reader, Inbox: inbox},
 	}}
-	if opts.Validators == 0 {
+	keys := opts.Keys
+	if len(keys) == 0 && opts.Validators > 0 {
+		var err error
+		if keys, err = bls.InteropSecretKeys(opts.Validators); err != nil {
+			return nil, fmt.Errorf("devnet validators: %w", err)
+		}
+	}
+	if len(keys) == 0 {
 		return n, nil
 	}
 
@@ -89,11 +103,6 @@ func Assemble(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("devnet validators: %w", err)
 	}
 	if err := protection.BindGenesisValidatorsRoot(opts.GenesisValidatorsRoot); err != nil {
-		_ = protection.Close()
-		return nil, fmt.Errorf("devnet validators: %w", err)
-	}
-	keys, err := bls.InteropSecretKeys(opts.Validators)
-	if err != nil {
 		_ = protection.Close()
 		return nil, fmt.Errorf("devnet validators: %w", err)
 	}
@@ -108,14 +117,17 @@ func Assemble(opts Options) (*Node, error) {
 	pool := validator.NewOperationPool(0)
 	env := newEnv()
 	broadcaster := chain.NewBroadcaster(env, local, inbox)
-	var graffiti [32]byte
-	copy(graffiti[:], Graffiti)
+	graffiti := opts.Graffiti
+	if graffiti == ([32]byte{}) {
+		copy(graffiti[:], DefaultGraffiti)
+	}
+	clientConfig := validator.ClientConfig{Graffiti: graffiti, FeeRecipient: opts.FeeRecipient}
 	n.Chain.Validator = &validator.Config{
 		Spec:        opts.Spec,
 		GenesisTime: opts.GenesisTime,
 		NewClient: func() (*validator.Client, error) {
 			node := validator.NewLocalBeaconNode(env, local, pool, opts.Engine, opts.Engine, broadcaster)
-			return validator.NewClient(signer, node, validator.ClientConfig{Graffiti: graffiti}), nil
+			return validator.NewClient(signer, node, clientConfig), nil
 		},
 	}
 	return n, nil

@@ -22,6 +22,7 @@ import (
 // started, and stop bottom to top:
 //
 //	node                 rest-for-one, 5 restarts / 1m
+//	├── validator        only with in-process validators (salamander dev)
 //	├── store
 //	├── transition
 //	├── forkchoice
@@ -30,7 +31,6 @@ import (
 //	│   ├── peers        libp2p host, discv5, gossipsub router, req/resp; bounded mailbox, drops newest
 //	│   └── gossip       gossip validation; bounded mailbox, drops oldest
 //	├── blocksync
-//	├── validator        only with in-process validators (salamander dev)
 //	└── clock
 func nodeTree(opts Options) spec {
 	// node: rest-for-one, because every child depends on those above it and on nothing below. The store is the
@@ -41,15 +41,21 @@ func nodeTree(opts Options) spec {
 	// running. A failure of the network restarts the network, sync and the clock, never the store or fork
 	// choice, so a misbehaving peer cannot make the node forget its chain.
 	//
-	// The validator duties come after sync, which imports their blocks, and before the clock, whose first slot they
-	// must hear. They restart with anything above them at no cost: what they must not forget, the slashing
-	// protection database, and the operation pool they share with block production outlive their restarts.
+	// The validator duties come first because they depend on no actor's incarnation: they read the chain through
+	// the store's Reader, hand their blocks and votes to sync through an Inbox that holds them while sync restarts,
+	// and keep what they must not forget (the slashing protection database, the operation pool they share with
+	// block production) outside the tree. Below the others, every failure above them would restart them and cost
+	// the slot's duties. They do nothing until the clock, last, announces a slot.
 	limits := nodeLimits
 	if opts.Chaos {
 		limits = chaosLimits
 	}
 	chain := opts.Chain
-	children := []spec{
+	var children []spec
+	if v := chain.Validator; v != nil {
+		children = append(children, worker("validator", func() actor.Actor { return validator.NewActor(*v) }))
+	}
+	children = append(children,
 		worker("store", func() actor.Actor { return store.NewActor(opts.Store) }),
 		worker("transition", chain.transition()),
 		worker("forkchoice", chain.forkChoice()),
@@ -65,10 +71,7 @@ func nodeTree(opts Options) spec {
 			worker("gossip", func() actor.Actor { return gossip.NewActor(opts.Network.Gossip) }).withMailbox(actors.GossipMailbox()),
 		),
 		worker("blocksync", blocksync.New(chain.BlockSync)),
-	}
-	if v := chain.Validator; v != nil {
-		children = append(children, worker("validator", func() actor.Actor { return validator.NewActor(*v) }))
-	}
+	)
 	clockCfg := opts.clockConfig()
 	if chain.BlockSync.Reader != nil {
 		clockCfg.SlotLogLevel = slog.LevelDebug // blocksync reports every slot, with its block

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/salamander-client/salamander/config"
+	"github.com/salamander-client/salamander/crypto/bls"
 	"github.com/salamander-client/salamander/devnet"
 	"github.com/salamander-client/salamander/engineapi"
 	"github.com/salamander-client/salamander/genesis"
@@ -18,6 +19,7 @@ import (
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/supervisor"
+	"github.com/salamander-client/salamander/validator/keystore"
 )
 
 // devSecondsPerSlot is the devnet's default slot time: the minimal config's, short enough to watch slots pass.
@@ -116,14 +118,16 @@ func (a app) devCommand(args []string) int {
 	if !ok {
 		return code
 	}
-	// The devnet's slot time is its own, unless a chain config file gives one and the flag was left alone.
-	if cfg.Node.ChainConfig == "" || fs.Changed("seconds-per-slot") {
-		if cfg.Chain.Spec, err = withSecondsPerSlot(cfg.Chain.Spec, settings.SecondsPerSlot); err != nil {
-			fmt.Fprintf(a.stderr, "flag --seconds-per-slot: %v\n", err)
-			return exitUsage
-		}
+	if cfg.Chain.Spec, err = withSecondsPerSlot(cfg.Chain.Spec, settings.SecondsPerSlot); err != nil {
+		fmt.Fprintf(a.stderr, "flag --seconds-per-slot: %v\n", err)
+		return exitUsage
 	}
 
+	keys, err := devKeys(cfg.Validator)
+	if err != nil {
+		logger.Error("Cannot load the validators' keystores", "dir", cfg.Validator.KeystoresDir, "err", err)
+		return exitFailure
+	}
 	var node *devnet.Node
 	l := launch{start: startSupervisor, noNetwork: true}
 	l.chain = func(chain chainStart, storeCfg store.Config) (supervisor.ChainOptions, error) {
@@ -135,12 +139,19 @@ func (a app) devCommand(args []string) int {
 			GenesisTime:           chain.genesis,
 			GenesisValidatorsRoot: chain.gvr,
 			Validators:            settings.Validators,
+			Keys:                  keys,
+			Graffiti:              cfg.Validator.Graffiti,
+			FeeRecipient:          cfg.Validator.FeeRecipient,
 			Engine:                engine,
 		})
 		if err != nil {
 			return supervisor.ChainOptions{}, err
 		}
-		logger.Info("Devnet", "validators", settings.Validators, "seconds_per_slot", settings.SecondsPerSlot,
+		keysFrom := "interop"
+		if len(keys) > 0 {
+			keysFrom = cfg.Validator.KeystoresDir
+		}
+		logger.Info("Devnet", "validators", settings.Validators, "keys", keysFrom, "seconds_per_slot", settings.SecondsPerSlot,
 			"preset", params.PresetName, "engine", "embedded mock", "data_dir", cfg.Node.DataDir)
 		return node.Chain, nil
 	}
@@ -198,7 +209,16 @@ func (a app) prepareDevnet(logger *slog.Logger, cfg config.Config, fs *pflag.Fla
 			}
 		}
 	} else {
-		settings = devnet.Settings{Preset: params.PresetName, SecondsPerSlot: flags.secondsPerSlot, Validators: flags.validators}
+		// A new devnet's slot time is the flag's, unless a chain config file gives one and the flag was left alone.
+		seconds := flags.secondsPerSlot
+		if cfg.Node.ChainConfig != "" && !fs.Changed("seconds-per-slot") {
+			seconds = cfg.Chain.Spec.SecondsPerSlot
+		}
+		if hasChain {
+			logger.Warn("The data directory holds a chain without devnet settings: assuming the slot time given",
+				"data_dir", dataDir, "seconds_per_slot", seconds)
+		}
+		settings = devnet.Settings{Preset: params.PresetName, SecondsPerSlot: seconds, Validators: flags.validators}
 	}
 
 	spec, err := withSecondsPerSlot(cfg.Chain.Spec, settings.SecondsPerSlot)
@@ -227,6 +247,26 @@ func (a app) prepareDevnet(logger *slog.Logger, cfg config.Config, fs *pflag.Fla
 		return devnet.Settings{}, nil, exitFailure, false
 	}
 	return settings, engine, exitOK, true
+}
+
+// devKeys loads the keys of [validator] keystores_dir, or returns none: the devnet then runs its interop validators.
+func devKeys(cfg config.ValidatorConfig) ([]*bls.SecretKey, error) {
+	if cfg.KeystoresDir == "" {
+		return nil, nil
+	}
+	password, err := keystore.ReadPasswordFile(cfg.PasswordFile)
+	if err != nil {
+		return nil, err
+	}
+	loaded, err := keystore.LoadDir(cfg.KeystoresDir, password)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]*bls.SecretKey, len(loaded))
+	for i, k := range loaded {
+		keys[i] = k.SecretKey
+	}
+	return keys, nil
 }
 
 // withSecondsPerSlot is spec with another slot time.

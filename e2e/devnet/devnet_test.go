@@ -412,7 +412,11 @@ func TestDevnetChaos(t *testing.T) {
 	// Finality's usual lag: at the first block of epoch e+1 the Epoch line of e reads finalized e-1. Chaos may add
 	// two epochs to that, no more.
 	var stalls []string
+	worstLag := uint64(0)
 	for _, e := range log.epochs {
+		if e.Epoch >= 3 {
+			worstLag = max(worstLag, e.Epoch-e.Finalized)
+		}
 		if e.Epoch >= 3 && e.Epoch-e.Finalized > 1+2 {
 			stalls = append(stalls, strings.TrimSpace(e.Participation)+" at epoch "+itoa(e.Epoch)+", finalized "+itoa(e.Finalized))
 		}
@@ -435,8 +439,9 @@ func TestDevnetChaos(t *testing.T) {
 		names = append(names, name+"="+strconv.Itoa(k))
 	}
 	slices.Sort(names)
-	t.Logf("chaos for %s: %d kills (%s), %d restarts logged, %d blocks in %d slots, finalized epoch %d, peak RSS %.1f MiB",
-		duration, killed, strings.Join(names, " "), restarts, len(log.blocks), log.head, log.finalized, float64(peakRSS)/(1<<20))
+	t.Logf("chaos for %s: %d kills (%s), %d restarts logged, %d blocks in %d slots, finalized epoch %d (at most %d epochs "+
+		"behind an ended epoch; 1 without chaos), peak RSS %.1f MiB", duration, killed, strings.Join(names, " "), restarts,
+		len(log.blocks), log.head, log.finalized, worstLag, float64(peakRSS)/(1<<20))
 }
 
 // checkNothingSlashable reads the signing history of every validator from the slashing protection database:
