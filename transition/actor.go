@@ -28,10 +28,9 @@ import (
 type Actor struct {
 	cfg Config
 	// core is lent to the goroutine of the running job, if any: Receive does not touch it until the job is done.
-	core    *core
-	running *job
-	queue   []*job
-	status  Status // States is refreshed whenever the core is back
+	core   *core
+	jobs   jobQueue[*job]
+	status Status // States is refreshed whenever the core is back
 }
 
 // job is one ApplyBlock request.
@@ -84,23 +83,20 @@ func (a *Actor) Receive(ctx actor.Context) {
 }
 
 func (a *Actor) enqueue(ctx actor.Context, j *job) {
-	if len(a.queue) >= a.cfg.MaxQueue {
-		a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %d blocks wait", ErrQueueFull, len(a.queue))})
+	if len(a.jobs.waiting) >= a.cfg.MaxQueue {
+		a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %d blocks wait", ErrQueueFull, len(a.jobs.waiting))})
 		return
 	}
-	a.queue = append(a.queue, j)
+	a.jobs.waiting = append(a.jobs.waiting, j)
 	a.startNext(ctx)
 }
 
 // startNext lends the core to a goroutine that runs the next queued job, unless one runs already.
 func (a *Actor) startNext(ctx actor.Context) {
-	if a.running != nil || len(a.queue) == 0 {
+	j, ok := a.jobs.take()
+	if !ok {
 		return
 	}
-	j := a.queue[0]
-	a.queue[0] = nil
-	a.queue = a.queue[1:]
-	a.running = j
 	c, system, self := a.core, ctx.ActorSystem(), ctx.Self()
 	actors.Go(ctx, "apply block", func(gctx context.Context) {
 		result := c.applyBlock(gctx, j.ssz)
@@ -109,10 +105,9 @@ func (a *Actor) startNext(ctx actor.Context) {
 }
 
 func (a *Actor) finish(ctx actor.Context, done *jobDone) {
-	if done.job != a.running {
+	if !a.jobs.finish(done.job) {
 		return // from an earlier incarnation, whose requests were answered when it ended
 	}
-	a.running = nil
 	a.status.States = a.core.states.len()
 	a.reply(ctx, done.job, done.result)
 	a.startNext(ctx)
@@ -121,12 +116,11 @@ func (a *Actor) finish(ctx actor.Context, done *jobDone) {
 // recoverTransition rejects the running job after its goroutine panicked, and takes the core back: a transition
 // works on copies of the held states, so they are as they were.
 func (a *Actor) recoverTransition(ctx actor.Context, p *actors.GoroutinePanicked) {
-	j := a.running
-	if j == nil {
+	j := a.jobs.running
+	if !a.jobs.finish(j) {
 		return
 	}
 	ctx.Logger().Error("State transition panicked", "reason", fmt.Sprint(p.Value), "stack", string(p.Stack))
-	a.running = nil
 	a.status.States = a.core.states.len()
 	a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %v", ErrTransitionPanicked, p.Value)})
 	a.startNext(ctx)
@@ -134,14 +128,9 @@ func (a *Actor) recoverTransition(ctx actor.Context, p *actors.GoroutinePanicked
 
 // abandon answers every request the ending incarnation will not serve.
 func (a *Actor) abandon(ctx actor.Context, why string) {
-	jobs := a.queue
-	if a.running != nil {
-		jobs = append([]*job{a.running}, jobs...)
-	}
-	for _, j := range jobs {
+	for _, j := range a.jobs.drain() {
 		a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %s", ErrActorStopped, why)})
 	}
-	a.queue, a.running = nil, nil
 }
 
 // reply answers j's requester and counts and logs the result.
@@ -165,6 +154,6 @@ func hexRoot(root primitives.Root) string { return fmt.Sprintf("%#x", root) }
 
 func (a *Actor) currentStatus() Status {
 	s := a.status
-	s.Busy, s.Queued = a.running != nil, len(a.queue)
+	s.Busy, s.Queued = a.jobs.busy(), len(a.jobs.waiting)
 	return s
 }

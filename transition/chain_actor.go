@@ -28,12 +28,11 @@ type ChainConfig struct {
 // AnchorSource, that is from the store. A panic inside a job rejects the block with ErrTransitionPanicked; the feed
 // is then rebuilt, since the job may have left it half updated.
 type ChainActor struct {
-	cfg     ChainConfig
-	core    *core      // lent to the running job's goroutine
-	feed    *ChainFeed // lent with core; nil until the first import builds it
-	running *chainJob
-	queue   []*chainJob
-	status  Status
+	cfg    ChainConfig
+	core   *core      // lent to the running job's goroutine
+	feed   *ChainFeed // lent with core; nil until the first import builds it
+	jobs   jobQueue[*chainJob]
+	status Status
 }
 
 // chainJob is one ApplyBlock or ImportBlock request.
@@ -71,20 +70,20 @@ func (a *ChainActor) Receive(ctx actor.Context) {
 	case *ApplyBlock:
 		a.enqueue(ctx, &chainJob{replyTo: ctx.Sender(), ssz: msg.SSZ})
 	case *chainJobDone:
-		if msg.job != a.running {
+		if !a.jobs.finish(msg.job) {
 			return // from an earlier incarnation, whose requests were answered when it ended
 		}
-		a.running, a.feed = nil, msg.feed
+		a.feed = msg.feed
 		a.finish(ctx, msg.job, msg.result)
 	case *actors.GoroutinePanicked:
-		if j := a.running; j != nil {
+		if j := a.jobs.running; a.jobs.finish(j) {
 			ctx.Logger().Error("State transition panicked", "reason", fmt.Sprint(msg.Value), "stack", string(msg.Stack))
-			a.running, a.feed = nil, nil
+			a.feed = nil
 			a.finish(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %v", ErrTransitionPanicked, msg.Value)})
 		}
 	case *StatusRequest:
 		s := a.status
-		s.Busy, s.Queued = a.running != nil, len(a.queue)
+		s.Busy, s.Queued = a.jobs.busy(), len(a.jobs.waiting)
 		ctx.Respond(&StatusResponse{Status: s})
 	case *actor.Restarting:
 		a.abandon(ctx, "restarting")
@@ -96,23 +95,20 @@ func (a *ChainActor) Receive(ctx actor.Context) {
 }
 
 func (a *ChainActor) enqueue(ctx actor.Context, j *chainJob) {
-	if len(a.queue) >= a.cfg.MaxQueue {
-		a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %d blocks wait", ErrQueueFull, len(a.queue))})
+	if len(a.jobs.waiting) >= a.cfg.MaxQueue {
+		a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %d blocks wait", ErrQueueFull, len(a.jobs.waiting))})
 		return
 	}
-	a.queue = append(a.queue, j)
+	a.jobs.waiting = append(a.jobs.waiting, j)
 	a.startNext(ctx)
 }
 
 // startNext lends the core and the feed to a goroutine that runs the next queued job, unless one runs already.
 func (a *ChainActor) startNext(ctx actor.Context) {
-	if a.running != nil || len(a.queue) == 0 {
+	j, ok := a.jobs.take()
+	if !ok {
 		return
 	}
-	j := a.queue[0]
-	a.queue[0] = nil
-	a.queue = a.queue[1:]
-	a.running = j
 	c, feed, anchor, system, self := a.core, a.feed, a.cfg.Anchor, ctx.ActorSystem(), ctx.Self()
 	actors.Go(ctx, "import block", func(gctx context.Context) {
 		applied := c.applyBlock(gctx, j.ssz)
@@ -134,14 +130,9 @@ func (a *ChainActor) finish(ctx actor.Context, j *chainJob, result any) {
 
 // abandon answers every request the ending incarnation will not serve.
 func (a *ChainActor) abandon(ctx actor.Context, why string) {
-	jobs := a.queue
-	if a.running != nil {
-		jobs = append([]*chainJob{a.running}, jobs...)
-	}
-	for _, j := range jobs {
+	for _, j := range a.jobs.drain() {
 		a.reply(ctx, j, &BlockRejected{Err: fmt.Errorf("apply block: %w: %s", ErrActorStopped, why)})
 	}
-	a.queue, a.running = nil, nil
 }
 
 func (a *ChainActor) reply(ctx actor.Context, j *chainJob, result any) {
