@@ -17,6 +17,7 @@ import (
 
 	"github.com/salamander-client/salamander/checkpointsync"
 	"github.com/salamander-client/salamander/genesis"
+	"github.com/salamander-client/salamander/internal/atomicfile"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/transition/helpers"
@@ -79,7 +80,7 @@ func EnsureGenesis(logger *slog.Logger, db *store.DB, dataDir string, opts Genes
 		return Genesis{}, fmt.Errorf("devnet genesis: %w", err)
 	}
 	path := filepath.Join(dataDir, GenesisFileName)
-	if err := writeFileAtomic(path, encoded); err != nil {
+	if err := atomicfile.Write(path, encoded, 0o644); err != nil {
 		return Genesis{}, fmt.Errorf("devnet genesis: %w", err)
 	}
 	if err := db.SetAnchor(anchor.Input()); err != nil {
@@ -105,30 +106,6 @@ func anchorGenesis(db *store.DB) (*types.BeaconState, error) {
 	return state, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file, so that a crash leaves the old file or the new.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 // SettingsFileName holds, in the data directory, the settings a devnet was created with.
 const SettingsFileName = "devnet.json"
 
@@ -146,7 +123,7 @@ func SaveSettings(dataDir string, s Settings) error {
 	if err != nil {
 		return fmt.Errorf("devnet settings: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dataDir, SettingsFileName), append(encoded, '\n'))
+	return atomicfile.Write(filepath.Join(dataDir, SettingsFileName), append(encoded, '\n'), 0o644)
 }
 
 // LoadSettings reads the settings of the devnet in dataDir; ok is false when there are none.

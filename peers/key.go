@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+
+	"github.com/salamander-client/salamander/internal/atomicfile"
 )
 
 // ErrBadNodeKey is returned for a node key file that does not hold a secp256k1 key.
@@ -49,34 +51,8 @@ func createKey(path string) (crypto.PrivKey, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create node key directory: %w", err)
 	}
-	if err := writeFileAtomic(path, []byte(hex.EncodeToString(raw)+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(hex.EncodeToString(raw)+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write node key: %w", err)
 	}
 	return key, nil
-}
-
-// writeFileAtomic writes a file through a temporary file and a rename, so a crash leaves the old or the new
-// content, never half of one.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/salamander-client/salamander/internal/atomicfile"
 )
 
 // Behaviour is something a peer did that moves its application score.
@@ -177,7 +179,7 @@ func (s *Scores) Save(path string, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode peer scores: %w", err)
 	}
-	if err := writeFileAtomic(path, data, 0o600); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("save peer scores: %w", err)
 	}
 	return nil
