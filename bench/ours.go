@@ -25,23 +25,22 @@ type ours struct {
 }
 
 // envFor returns the Env of one transition: the shared one, or with cache a copy whose state roots come from a
-// copy of cache, which it returns too.
-func (o *ours) envFor(cache *statecache.Cache) (*helpers.Env, *statecache.Cache) {
+// copy of cache.
+func (o *ours) envFor(cache *statecache.Cache) *helpers.Env {
 	if cache == nil {
-		return o.env, nil
+		return o.env
 	}
-	c := cache.Copy()
 	env := *o.env
-	env.StateRoot = c.StateRoot
-	return &env, c
+	env.StateRoot = cache.Copy().HashTreeRoot
+	return &env
 }
 
 // importBlock is the whole block import: state_transition with every signature and the state root check (which
 // makes the returned root the block's state_root).
 func (o *ours) importBlock(ctx context.Context, cache *statecache.Cache) (primitives.Root, error) {
-	env, c := o.envFor(cache)
+	env := o.envFor(cache)
 	if _, err := transition.StateTransition(ctx, env, o.fixture.PreState, o.fixture.Block, transition.Options{Engine: block.AcceptAllEngine{}}); err != nil {
-		return primitives.Root{}, fmt.Errorf("import block: %w", cacheError(c, err))
+		return primitives.Root{}, fmt.Errorf("import block: %w", err)
 	}
 	return o.fixture.Block.Message.StateRoot, nil
 }
@@ -50,40 +49,27 @@ func (o *ours) importBlock(ctx context.Context, cache *statecache.Cache) (primit
 // next slot: process_slot's state root and process_epoch. It returns the post-state and a function that hashes it
 // (through the copied tree-hash cache, if any), for after the timing.
 func (o *ours) processEpoch(cache *statecache.Cache) (func() (primitives.Root, error), error) {
-	env, c := o.envFor(cache)
+	env := o.envFor(cache)
 	state := helpers.CopyState(o.fixture.EpochState)
 	if err := epoch.ProcessSlots(env, state, state.Slot+1); err != nil {
-		return nil, fmt.Errorf("process epoch: %w", cacheError(c, err))
+		return nil, fmt.Errorf("process epoch: %w", err)
 	}
-	return hasher(env, c, state), nil
+	return hasher(env, state), nil
 }
 
 // prepareRoot runs the block's transition without its state root check and returns the function that computes
 // the post-state's root: the last step of block import, alone.
 func (o *ours) prepareRoot(ctx context.Context, cache *statecache.Cache) (func() (primitives.Root, error), error) {
-	env, c := o.envFor(cache)
+	env := o.envFor(cache)
 	post, err := transition.StateTransition(ctx, env, o.fixture.PreState, o.fixture.Block,
 		transition.Options{Engine: block.AcceptAllEngine{}, SkipResultValidation: true})
 	if err != nil {
-		return nil, fmt.Errorf("state root: %w", cacheError(c, err))
+		return nil, fmt.Errorf("state root: %w", err)
 	}
-	return hasher(env, c, post), nil
+	return hasher(env, post), nil
 }
 
-func hasher(env *helpers.Env, c *statecache.Cache, state *types.BeaconState) func() (primitives.Root, error) {
-	return func() (primitives.Root, error) {
-		root := env.HashTreeRoot(state)
-		if c != nil && c.Err() != nil {
-			return root, fmt.Errorf("hash state: %w", c.Err())
-		}
-		return root, nil
-	}
-}
-
-// cacheError adds to err the tree-hash cache's own error, which explains a state root mismatch.
-func cacheError(c *statecache.Cache, err error) error {
-	if c != nil && c.Err() != nil {
-		return fmt.Errorf("%w (tree-hash cache: %w)", err, c.Err())
-	}
-	return err
+// hasher returns the function that hashes state through env, for after the timing.
+func hasher(env *helpers.Env, state *types.BeaconState) func() (primitives.Root, error) {
+	return func() (primitives.Root, error) { return env.HashTreeRoot(state) }
 }

@@ -104,12 +104,16 @@ func (s *ForkChoiceSource) apply(ctx context.Context, last *replayed, b store.St
 		}
 	}
 	env := *s.env
-	env.StateRoot = hash.StateRoot
+	env.StateRoot = hash.HashTreeRoot
 	opts := transition.Options{Engine: block.AcceptAllEngine{}, SkipSignatures: true, SkipResultValidation: true}
 	if post, err = transition.StateTransition(ctx, &env, parent, signed, opts); err != nil {
 		return nil, nil, fmt.Errorf("block %#x at slot %d: %w", b.Root, b.Slot, err)
 	}
-	if root := env.HashTreeRoot(post); root != b.StateRoot {
+	root, err := env.HashTreeRoot(post)
+	if err != nil {
+		return nil, nil, fmt.Errorf("block %#x at slot %d: %w", b.Root, b.Slot, err)
+	}
+	if root != b.StateRoot {
 		return nil, nil, fmt.Errorf("block %#x at slot %d: %w: state root %#x, the block says %#x", b.Root, b.Slot,
 			transition.ErrStateRootMismatch, root, b.StateRoot)
 	}

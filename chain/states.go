@@ -147,7 +147,7 @@ func (s *States) replay(ctx context.Context, base *types.BeaconState, path []sto
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	env := *s.env
-	env.StateRoot = hash.StateRoot
+	env.StateRoot = hash.HashTreeRoot
 	state := base
 	opts := transition.Options{Engine: block.AcceptAllEngine{}, SkipSignatures: true, SkipResultValidation: true}
 	for i := len(path) - 1; i >= 0; i-- {
@@ -165,12 +165,13 @@ func (s *States) replay(ctx context.Context, base *types.BeaconState, path []sto
 		}
 	}
 	want := path[0].StateRoot
-	if root := env.HashTreeRoot(state); root != want {
+	root, err := env.HashTreeRoot(state)
+	if err != nil {
+		return nil, fmt.Errorf("replay to block %#x: %w", path[0].Root, err)
+	}
+	if root != want {
 		return nil, fmt.Errorf("replay to block %#x: %w: state root %#x, the block says %#x", path[0].Root,
 			transition.ErrStateRootMismatch, root, want)
-	}
-	if err := hash.Err(); err != nil {
-		return nil, fmt.Errorf("replay: tree-hash cache: %w", err)
 	}
 	return state, nil
 }

@@ -21,7 +21,6 @@ const stateLeaves = 64
 // call its methods, Copy included (Copy changes the original too: it marks its pages shared).
 type Cache struct {
 	built bool
-	err   error  // the first error StateRoot met
 	run   runner // goroutines' scratch space, never shared with copies
 
 	blockRoots                 merkleTree
@@ -66,7 +65,6 @@ func (c *Cache) init() {
 	}
 	*c = Cache{
 		built:                      true,
-		err:                        c.err,
 		run:                        run,
 		blockRoots:                 newMerkleTree(params.SlotsPerHistoricalRoot),
 		stateRoots:                 newMerkleTree(params.SlotsPerHistoricalRoot),
@@ -122,23 +120,9 @@ func (c *Cache) HashTreeRoot(state *types.BeaconState) (primitives.Root, error) 
 	return chunks[0], nil
 }
 
-// StateRoot is HashTreeRoot in the shape of helpers.Env.StateRoot, which has no error result: plug a copy's
-// method value into a copy of the Env for one transition. A state that cannot be hashed gets the zero root, which
-// no block commits to, so the transition rejects the block with a state-root mismatch; Err returns the error.
-func (c *Cache) StateRoot(state *types.BeaconState) primitives.Root {
-	root, err := c.HashTreeRoot(state)
-	if err != nil && c.err == nil {
-		c.err = err
-	}
-	return root
-}
-
-// Err returns the first error StateRoot met on this cache, or nil.
-func (c *Cache) Err() error { return c.err }
-
 // Copy returns a cache with the same contents that diverges independently from c: each of the two copies the pages
 // it changes before changing them, so a copy costs the page tables (a few MiB for a million validators) and a
-// diverging copy pays for the pages it touches. The copy starts with no recorded error.
+// diverging copy pays for the pages it touches.
 func (c *Cache) Copy() *Cache {
 	if !c.built {
 		return &Cache{run: c.run.fresh()}
@@ -187,7 +171,7 @@ func (c *Cache) Size() uint64 {
 
 // drop empties the cache after a failed update left part of it inconsistent.
 func (c *Cache) drop() {
-	*c = Cache{err: c.err, run: c.run}
+	*c = Cache{run: c.run}
 }
 
 // checkLimits refuses a state with a list longer than its limit before any of it is hashed.

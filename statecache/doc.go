@@ -9,14 +9,13 @@
 //	root, err = cache.HashTreeRoot(state)     // re-hashes what changed since
 //
 // Keep one cache beside each state you will transition from. For a transition, copy the cache with the state and
-// plug the copy into a copy of the Env, whose StateRoot has no error result (Cache.StateRoot records the error):
+// plug the copy into a copy of the Env:
 //
 //	postCache := cache.Copy()
 //	env := *sharedEnv
-//	env.StateRoot = postCache.StateRoot
+//	env.StateRoot = postCache.HashTreeRoot
 //	post, err := transition.StateTransition(ctx, &env, pre, block, opts)
 //	// on success keep (post, postCache); on failure drop postCache: cache and pre are as they were.
-//	// postCache.Err() != nil means a state could not be hashed (it also made the state root check fail).
 //
 // # How changes are found
 //

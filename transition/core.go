@@ -105,9 +105,6 @@ func (c *core) applyBlock(ctx context.Context, encoded []byte) ApplyBlockResult 
 	}
 	post, err := StateTransition(ctx, env, pre.state, signed, Options{Engine: c.engine})
 	if err != nil {
-		if hash != nil && hash.Err() != nil {
-			err = fmt.Errorf("%w (tree-hash cache: %w)", err, hash.Err())
-		}
 		return reject(err)
 	}
 	c.states.put(root, &heldState{state: post, root: blk.StateRoot, hash: hash})
@@ -138,7 +135,9 @@ func (c *core) parentState(ctx context.Context, parentRoot primitives.Root) (*he
 		}
 		held.hash, held.root = cache, stateRoot
 	} else {
-		held.root = c.env.HashTreeRoot(state)
+		if held.root, err = c.env.HashTreeRoot(state); err != nil {
+			return nil, fmt.Errorf("parent %#x: %w", parentRoot, err)
+		}
 	}
 	c.states.put(parentRoot, held)
 	return held, nil
@@ -155,7 +154,7 @@ func (c *core) transitionEnv(pre *heldState) (*helpers.Env, *statecache.Cache, e
 	}
 	hash := pre.hash.Copy()
 	env := *c.env
-	env.StateRoot = hash.StateRoot
+	env.StateRoot = hash.HashTreeRoot
 	return &env, hash, nil
 }
 

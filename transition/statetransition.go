@@ -80,7 +80,11 @@ func StateTransition(ctx context.Context, env *helpers.Env, state *types.BeaconS
 		return nil, fmt.Errorf("state transition: block at slot %d: %w", blk.Slot, err)
 	}
 	if !opts.SkipResultValidation {
-		if root := env.HashTreeRoot(post); root != blk.StateRoot {
+		root, err := env.HashTreeRoot(post)
+		if err != nil {
+			return nil, fmt.Errorf("state transition: block at slot %d: %w", blk.Slot, err)
+		}
+		if root != blk.StateRoot {
 			return nil, fmt.Errorf("state transition: block at slot %d: %w: the block says %#x, the state's is %#x",
 				blk.Slot, ErrStateRootMismatch, blk.StateRoot, root)
 		}

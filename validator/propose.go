@@ -222,7 +222,11 @@ func ComputeNewStateRoot(ctx context.Context, env *helpers.Env, state *types.Bea
 	if err != nil {
 		return nil, fmt.Errorf("compute_new_state_root: %w", err)
 	}
-	blk.StateRoot = env.HashTreeRoot(post)
+	root, err := env.HashTreeRoot(post)
+	if err != nil {
+		return nil, fmt.Errorf("compute_new_state_root: %w", err)
+	}
+	blk.StateRoot = root
 	return post, nil
 }
 

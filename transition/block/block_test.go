@@ -102,8 +102,8 @@ func TestProcessBlockAcceptsAValidBlock(t *testing.T) {
 	if err := batch.Verify(); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	if root := f.env.HashTreeRoot(state); root != blk.StateRoot {
-		t.Errorf("post-state root %#x, the block says %#x", root, blk.StateRoot)
+	if root, err := f.env.HashTreeRoot(state); err != nil || root != blk.StateRoot {
+		t.Errorf("post-state root %#x (%v), the block says %#x", root, err, blk.StateRoot)
 	}
 	if state.LatestExecutionPayloadHeader.BlockHash != blk.Body.ExecutionPayload.BlockHash {
 		t.Error("the payload header was not recorded")

@@ -146,7 +146,9 @@ func BenchmarkProcessSlot(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		cpu.Start()
-		epoch.ProcessSlot(env, state)
+		if err := epoch.ProcessSlot(env, state); err != nil {
+			b.Fatal(err)
+		}
 		cpu.Stop()
 	}
 	cpu.Report(b)

@@ -17,7 +17,9 @@ func ProcessSlots(env *helpers.Env, state *types.BeaconState, slot primitives.Sl
 		return fmt.Errorf("process_slots: %w: target slot %d is not after the state's slot %d", helpers.ErrInvalidSlot, slot, state.Slot)
 	}
 	for state.Slot < slot {
-		ProcessSlot(env, state)
+		if err := ProcessSlot(env, state); err != nil {
+			return fmt.Errorf("process_slots: slot %d: %w", state.Slot, err)
+		}
 		// Process the epoch on the start slot of the next epoch.
 		if (uint64(state.Slot)+1)%params.SlotsPerEpoch == 0 {
 			if err := ProcessEpoch(env, state); err != nil {
@@ -30,8 +32,11 @@ func ProcessSlots(env *helpers.Env, state *types.BeaconState, slot primitives.Sl
 }
 
 // ProcessSlot is the spec's process_slot: record the previous state root and block root.
-func ProcessSlot(env *helpers.Env, state *types.BeaconState) {
-	previousStateRoot := env.HashTreeRoot(state)
+func ProcessSlot(env *helpers.Env, state *types.BeaconState) error {
+	previousStateRoot, err := env.HashTreeRoot(state)
+	if err != nil {
+		return err
+	}
 	state.StateRoots[uint64(state.Slot)%params.SlotsPerHistoricalRoot] = previousStateRoot
 	if state.LatestBlockHeader.StateRoot == (primitives.Root{}) {
 		header := *state.LatestBlockHeader
@@ -40,4 +45,5 @@ func ProcessSlot(env *helpers.Env, state *types.BeaconState) {
 	}
 	previousBlockRoot := types.HashTreeRoot(state.LatestBlockHeader)
 	state.BlockRoots[uint64(state.Slot)%params.SlotsPerHistoricalRoot] = previousBlockRoot
+	return nil
 }

@@ -1,6 +1,8 @@
 package helpers
 
 import (
+	"fmt"
+
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/types"
@@ -12,9 +14,9 @@ type Env struct {
 	Spec *params.Spec
 	// Caches is shared by every state the node transitions. Nil computes everything from the state.
 	Caches *Caches
-	// StateRoot computes hash_tree_root(state) for process_slot. Nil hashes the whole state
-	// (types.BeaconState.HashTreeRoot); a tree-hash cache plugs in here.
-	StateRoot func(*types.BeaconState) primitives.Root
+	// StateRoot computes hash_tree_root(state) for process_slot and the state-root check. Nil hashes the whole
+	// state (types.BeaconState.HashTreeRoot); a tree-hash cache plugs in here (statecache.Cache.HashTreeRoot).
+	StateRoot func(*types.BeaconState) (primitives.Root, error)
 }
 
 // NewEnv returns an Env over spec and caches (nil for none).
@@ -23,9 +25,13 @@ func NewEnv(spec *params.Spec, caches *Caches) *Env {
 }
 
 // HashTreeRoot returns hash_tree_root(state) through Env.StateRoot when set.
-func (env *Env) HashTreeRoot(state *types.BeaconState) primitives.Root {
+func (env *Env) HashTreeRoot(state *types.BeaconState) (primitives.Root, error) {
 	if env.StateRoot != nil {
-		return env.StateRoot(state)
+		root, err := env.StateRoot(state)
+		if err != nil {
+			return primitives.Root{}, fmt.Errorf("hash_tree_root(state) at slot %d: %w", state.Slot, err)
+		}
+		return root, nil
 	}
-	return state.HashTreeRoot()
+	return state.HashTreeRoot(), nil
 }

@@ -134,7 +134,11 @@ func Seal(env *helpers.Env, pre *types.BeaconState, blk *types.BeaconBlock, seed
 	if err := block.ProcessBlock(context.Background(), env, post, blk, block.AcceptAllEngine{}, helpers.SkipSignatureChecks{}); err != nil {
 		return nil, fmt.Errorf("blocktest: the block is invalid: %w", err)
 	}
-	blk.StateRoot = env.HashTreeRoot(post)
+	root, err := env.HashTreeRoot(post)
+	if err != nil {
+		return nil, fmt.Errorf("blocktest: %w", err)
+	}
+	blk.StateRoot = root
 	signature, err := SignBlock(env, pre, blk, seed)
 	if err != nil {
 		return nil, err
