@@ -47,11 +47,13 @@ const slotQueue = 2
 // to a duty worker goroutine, which owns the Client and runs a slot's steps at their due times (the proposal at
 // the slot's start, attestations at ATTESTATION_DUE_BPS, aggregation at AGGREGATE_DUE_BPS), since each step waits
 // on the beacon node and signs for every validator; the worker reports each step back as a message, which the
-// actor logs, counts and publishes as *DutiesPerformed.
+// actor logs, counts and publishes as *DutiesPerformed. An incarnation that starts mid-slot also does the steps of
+// the slot under way that are still timely; slashing protection keeps a step its predecessor did from signing
+// anything conflicting.
 type Actor struct {
 	cfg          Config
 	status       Status
-	slots        chan primitives.Slot
+	slots        chan slotDuties
 	subscription *eventstream.Subscription
 }
 
@@ -64,7 +66,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		a.start(ctx)
 	case *clock.SlotStarted:
-		a.enqueue(ctx, msg.Slot)
+		a.enqueue(ctx, slotDuties{slot: msg.Slot})
 	case *stepDone:
 		a.record(ctx, msg)
 	case *slotSkipped:
@@ -88,7 +90,7 @@ func (a *Actor) start(ctx actor.Context) {
 		panic(actors.Fatal(fmt.Errorf("%w: %w", ErrNoClient, err)))
 	}
 	a.status = Status{StartedAt: time.Now(), Validators: len(client.signer.Pubkeys())}
-	a.slots = make(chan primitives.Slot, slotQueue)
+	a.slots = make(chan slotDuties, slotQueue)
 	slots, system, self := a.slots, ctx.ActorSystem(), ctx.Self()
 	w := &worker{client: client, genesis: a.cfg.GenesisTime, slotDuration: a.cfg.slotDuration(), spec: a.cfg.Spec,
 		report: func(msg any) { system.Root.Send(self, msg) }}
@@ -98,21 +100,33 @@ func (a *Actor) start(ctx actor.Context) {
 			system.Root.Send(self, s)
 		}
 	})
+	// The clock announces a slot only when it begins: an incarnation that starts mid-slot (a restart, a node
+	// started late) does what is still timely of the slot under way rather than idle until the next.
+	if elapsed := time.Since(a.cfg.GenesisTime); elapsed >= 0 {
+		a.enqueue(ctx, slotDuties{slot: primitives.Slot(elapsed / w.slotDuration), joined: true})
+	}
 	ctx.Logger().Info("Started", "validators", a.status.Validators)
 }
 
-// enqueue hands slot to the worker without blocking; when the worker is behind, the oldest waiting slot gives way.
-func (a *Actor) enqueue(ctx actor.Context, slot primitives.Slot) {
+// slotDuties is a slot handed to the duty worker.
+type slotDuties struct {
+	slot primitives.Slot
+	// joined: the actor started during the slot, so some of its steps may be past their window.
+	joined bool
+}
+
+// enqueue hands d to the worker without blocking; when the worker is behind, the oldest waiting slot gives way.
+func (a *Actor) enqueue(ctx actor.Context, d slotDuties) {
 	for {
 		select {
-		case a.slots <- slot:
+		case a.slots <- d:
 			return
 		default:
 		}
 		select {
 		case old := <-a.slots:
 			a.status.Skipped++
-			ctx.Logger().Warn("Skipped the duties of a slot: the validator fell behind", "slot", old)
+			ctx.Logger().Warn("Skipped the duties of a slot: the validator fell behind", "slot", old.slot)
 		default:
 		}
 	}
@@ -149,15 +163,22 @@ type worker struct {
 	genesis      time.Time
 	slotDuration time.Duration
 	report       func(msg any)
+	ran          bool            // a slot was run: last is set
+	last         primitives.Slot // the last slot run
 }
 
-func (w *worker) run(done context.Context, slots <-chan primitives.Slot) {
+func (w *worker) run(done context.Context, slots <-chan slotDuties) {
 	for {
 		select {
 		case <-done.Done():
 			return
-		case slot := <-slots:
-			w.slot(done, slot)
+		case d := <-slots:
+			// A slot joined at start can be announced by the clock too, when the actor started on its boundary.
+			if w.ran && d.slot == w.last {
+				continue
+			}
+			w.ran, w.last = true, d.slot
+			w.slot(done, d)
 		}
 	}
 }
@@ -174,7 +195,20 @@ func (w *worker) due(slot primitives.Slot, step Step) time.Time {
 	return start
 }
 
-func (w *worker) slot(done context.Context, slot primitives.Slot) {
+// closes is when a step joined late is no longer worth doing: a block proposed after the attestation deadline
+// gathers no votes in its slot, and votes made after the aggregation deadline miss the slot's aggregates.
+func (w *worker) closes(slot primitives.Slot, step Step) time.Time {
+	switch step {
+	case StepPropose:
+		return w.due(slot, StepAttest)
+	case StepAttest:
+		return w.due(slot, StepAggregate)
+	}
+	return w.due(slot+1, StepPropose)
+}
+
+func (w *worker) slot(done context.Context, d slotDuties) {
+	slot := d.slot
 	// A slot that ended before the worker reached it is past helping: its block and votes would be late.
 	if time.Now().After(w.due(slot+1, StepPropose)) {
 		w.report(&slotSkipped{slot: slot})
@@ -187,6 +221,9 @@ func (w *worker) slot(done context.Context, slot primitives.Slot) {
 	for _, s := range steps {
 		if slot == 0 && s.step == StepPropose {
 			continue // the genesis block is the chain's start, nobody proposes it
+		}
+		if d.joined && time.Now().After(w.closes(slot, s.step)) {
+			continue
 		}
 		if !sleepUntil(done, w.due(slot, s.step)) {
 			return

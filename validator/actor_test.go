@@ -86,7 +86,8 @@ func TestActorPerformsDutiesOnClockSlots(t *testing.T) {
 func TestActorSkipsSlotsItIsTooLateFor(t *testing.T) {
 	d := newDevnet(t, 8)
 	system, quiet := quietSystem(t)
-	cfg := validator.Config{Spec: d.env.Spec, GenesisTime: time.Now().Add(-time.Hour), SlotDuration: time.Second,
+	// Hour-long slots, late in slot 10 (only its aggregation is still timely): slot 5 ended hours ago.
+	cfg := validator.Config{Spec: d.env.Spec, GenesisTime: time.Now().Add(-10*time.Hour - 50*time.Minute), SlotDuration: time.Hour,
 		NewClient: func() (*validator.Client, error) { return d.client, nil }}
 	pid := system.Root.Spawn(actors.NewProps("validator", func() actor.Actor { return validator.NewActor(cfg) }, actors.WithLogger(quiet)))
 	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
@@ -98,6 +99,44 @@ func TestActorSkipsSlotsItIsTooLateFor(t *testing.T) {
 			t.Fatal("a slot of an hour ago was not skipped")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestActorStartedMidSlotDoesItsDuties: an actor that starts during a slot (a restart) proposes, attests and
+// aggregates in it without waiting for the clock's next announcement.
+func TestActorStartedMidSlotDoesItsDuties(t *testing.T) {
+	d := newDevnet(t, genesis.DefaultValidatorCount)
+	system, quiet := quietSystem(t)
+	performed := make(chan *validator.DutiesPerformed, 16)
+	system.EventStream.Subscribe(func(evt any) {
+		if p, ok := evt.(*validator.DutiesPerformed); ok {
+			performed <- p
+		}
+	})
+	slotDuration := 900 * time.Millisecond
+	cfg := validator.Config{Spec: d.env.Spec, GenesisTime: time.Now().Add(-slotDuration - 30*time.Millisecond),
+		SlotDuration: slotDuration, NewClient: func() (*validator.Client, error) { return d.client, nil }}
+	pid := system.Root.Spawn(actors.NewProps("validator", func() actor.Actor { return validator.NewActor(cfg) }, actors.WithLogger(quiet)))
+	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
+
+	steps := map[validator.Step]bool{}
+	deadline := time.After(5 * time.Second)
+	for len(steps) < 3 {
+		select {
+		case p := <-performed:
+			if p.Report.Slot != 1 {
+				t.Fatalf("%s duties of slot %d, want slot 1", p.Step, p.Report.Slot)
+			}
+			if err := p.Report.Err(); err != nil {
+				t.Fatalf("slot 1 %s: %v", p.Step, err)
+			}
+			steps[p.Step] = true
+		case <-deadline:
+			t.Fatalf("steps of slot 1 performed without a clock announcement: %v, want propose, attest and aggregate", steps)
+		}
+	}
+	if s := status(t, system, pid); s.Totals.Proposed != 1 || s.Totals.Attested == 0 {
+		t.Fatalf("status %+v", s)
 	}
 }
 
