@@ -29,10 +29,12 @@ type Config struct {
 	Genesis time.Time
 	// Pubkeys resolves signers for the signature checks; nil checks only signatures that carry their key.
 	Pubkeys Pubkeys
-	// ChainPID is the actor that does the stateful checks (ChainValidate); nil: every message that passes the
-	// stateless checks is ignored.
+	// ChainPID is the actor that does the stateful checks (ChainValidate); nil: ChainPath names it.
 	ChainPID *actor.PID
-	Now      func() time.Time // nil: time.Now
+	// ChainPath is that actor's path in the actor system (e.g. node/network/chaincheck), for a tree whose PIDs are
+	// not known when it is configured. With neither, every message that passes the stateless checks is ignored.
+	ChainPath string
+	Now       func() time.Time // nil: time.Now
 }
 
 // Actor is the gossip actor. Build its props with actors.NewProps, which gives it its logger.
@@ -41,6 +43,7 @@ type Actor struct {
 	core      *core
 	validator *Validator
 	gvr       primitives.Root
+	chainPID  *actor.PID
 
 	batch      []*pending
 	batchTimer *time.Timer
@@ -73,6 +76,10 @@ func (a *Actor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.core = newCore(time.Now())
+		a.chainPID = a.cfg.ChainPID
+		if a.chainPID == nil && a.cfg.ChainPath != "" {
+			a.chainPID = actor.NewPID(ctx.Self().Address, a.cfg.ChainPath)
+		}
 		ctx.Logger().Info("Started")
 	case *StatusRequest:
 		ctx.Respond(&StatusResponse{Status: a.core.answerStatus()})
@@ -168,15 +175,22 @@ func (a *Actor) conclude(ctx actor.Context, p *pending, result Result, err error
 		a.reply(ctx, p.replyTo, kind, result, err)
 		return
 	}
-	if a.cfg.ChainPID == nil {
+	if a.chainPID == nil {
 		a.reply(ctx, p.replyTo, kind, Ignore, ErrNeedsChain)
 		return
 	}
 	req := &ChainValidate{Kind: kind, Topic: p.checked.Topic.String(), Subnet: p.checked.Topic.Subnet, SSZ: p.checked.SSZ}
-	actors.Request(ctx, a.cfg.ChainPID, req, ChainDeadline, func(v *ChainVerdict, err error) {
+	validator := a.validator
+	actors.Request(ctx, a.chainPID, req, ChainDeadline, func(v *ChainVerdict, err error) {
 		if err != nil {
-			a.reply(ctx, p.replyTo, kind, Ignore, fmt.Errorf("%w: %w", ErrNeedsChain, err))
-			return
+			v = &ChainVerdict{Result: Ignore, Err: fmt.Errorf("%w: %w", ErrNeedsChain, err)}
+		}
+		if v.Result == Accept {
+			validator.Accepted(&p.checked)
+		} else {
+			// The message was counted as seen before the chain checked it (and its signature, when the key
+			// was unknown here): a forged or premature copy must not shut out the valid one.
+			validator.Forget(&p.checked)
 		}
 		a.reply(ctx, p.replyTo, kind, v.Result, v.Err)
 	})

@@ -1,7 +1,7 @@
 // Package gossip is the node's gossipsub domain: the Fulu topics and their message-id, the router run on the libp2p
 // host (router.go; the peers actor owns it, since it dies with the host), and the gossip actor, which validates
 // every received message before gossipsub may forward it: the stateless checks here (decoding, sizes, slot windows,
-// duplicates, signatures whose keys are known, batched), the stateful ones by asking the chain actors.
+// duplicates, signatures whose keys are known, batched), the stateful ones by asking the chain checker (chaincheck).
 package gossip
 
 import "time"

@@ -20,9 +20,9 @@ type Verdict struct {
 	Err    error // why, for Ignore and Reject
 }
 
-// ChainValidate asks the chain actors (fork choice) for the stateful checks of a message that passed the
-// stateless ones: parent known, proposer and committee membership, finality. They answer with a *ChainVerdict.
-// Until they do, or when they do not answer within ChainDeadline, the message is ignored.
+// ChainValidate asks the chain checker (package chaincheck) for the stateful checks of a message that passed the
+// stateless ones: parent known, proposer and committee membership, finality, and the signatures whose keys only
+// the state knows. It answers with a *ChainVerdict; without an answer within ChainDeadline the message is ignored.
 type ChainValidate struct {
 	Kind   Kind
 	Topic  string

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prysmaticlabs/go-bitfield"
+
 	"github.com/salamander-client/salamander/crypto/bls"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
+	"github.com/salamander-client/salamander/transition/helpers"
 	"github.com/salamander-client/salamander/types"
 )
 
@@ -64,6 +67,20 @@ type Checked struct {
 	Err     error
 	Sets    []bls.SignatureSet // signatures to verify before the message counts as seen
 	seen    seenKey
+	agg     *aggregateBits // an aggregate's participants, recorded once the chain accepts it
+}
+
+// aggregateKey names the aggregates of one attestation data and committee, whose participants the spec's superset
+// rule compares.
+type aggregateKey struct {
+	data      primitives.Root
+	committee primitives.CommitteeIndex
+}
+
+type aggregateBits struct {
+	key  aggregateKey
+	bits bitfield.Bitlist
+	slot primitives.Slot
 }
 
 func decided(r Result, err error) Checked { return Checked{Decided: true, Result: r, Err: err} }
@@ -78,11 +95,14 @@ type Validator struct {
 	pubkeys Pubkeys
 	seen    map[seenKey]primitives.Slot
 	lastGC  primitives.Slot
+	// aggregates holds the participants of the aggregates the chain accepted, by data and committee.
+	aggregates map[aggregateKey][]aggregateBits
 }
 
 // NewValidator returns a validator for the chain with genesis validators root gvr that started at genesis.
 func NewValidator(spec *params.Spec, gvr primitives.Root, genesis time.Time, pubkeys Pubkeys) *Validator {
-	return &Validator{spec: spec, gvr: gvr, genesis: genesis, pubkeys: pubkeys, seen: map[seenKey]primitives.Slot{}}
+	return &Validator{spec: spec, gvr: gvr, genesis: genesis, pubkeys: pubkeys, seen: map[seenKey]primitives.Slot{},
+		aggregates: map[aggregateKey][]aggregateBits{}}
 }
 
 // seenKey identifies what the spec's "first valid message for ..." rules count.
@@ -178,7 +198,7 @@ func (v *Validator) check(t Topic, ssz []byte, now time.Time) Checked {
 	case AttesterSlashing:
 		return v.checkAttesterSlashing(ssz)
 	case SyncCommittee:
-		return v.checkSyncMessage(ssz, now)
+		return v.checkSyncMessage(t, ssz, now)
 	case SyncCommitteeContributionAndProof:
 		return v.checkContribution(ssz, now)
 	case BLSToExecutionChange:
@@ -303,7 +323,15 @@ func (v *Validator) checkAggregate(ssz []byte, now time.Time) Checked {
 	if _, dup := v.seen[key]; dup {
 		return decided(Ignore, fmt.Errorf("%w: aggregator %d in epoch %d", ErrDuplicate, sa.Message.AggregatorIndex, agg.Data.Target.Epoch))
 	}
-	c := Checked{seen: key}
+	// [IGNORE] A valid aggregate of the same data whose aggregation_bits are a non-strict superset was not seen.
+	bits := &aggregateBits{key: aggregateKey{data: types.HashTreeRoot(agg.Data), committee: helpers.GetCommitteeIndices(agg.CommitteeBits)[0]},
+		bits: agg.AggregationBits, slot: agg.Data.Slot}
+	for _, seen := range v.aggregates[bits.key] {
+		if covered, err := seen.bits.Contains(bits.bits); err == nil && covered {
+			return decided(Ignore, fmt.Errorf("%w: an aggregate of the same data with these participants", ErrDuplicate))
+		}
+	}
+	c := Checked{seen: key, agg: bits}
 	epoch := agg.Data.Target.Epoch
 	version := v.spec.ComputeForkVersion(epoch)
 	var slotRoot primitives.Root // hash_tree_root(Slot): the slot little-endian, zero-padded
@@ -408,7 +436,7 @@ func (v *Validator) checkAttesterSlashing(ssz []byte) Checked {
 	return Checked{}
 }
 
-func (v *Validator) checkSyncMessage(ssz []byte, now time.Time) Checked {
+func (v *Validator) checkSyncMessage(t Topic, ssz []byte, now time.Time) Checked {
 	var m types.SyncCommitteeMessage
 	if err := types.Unmarshal(ssz, &m); err != nil {
 		return malformed(err)
@@ -416,7 +444,8 @@ func (v *Validator) checkSyncMessage(ssz []byte, now time.Time) Checked {
 	if future, past := v.slotWindow(now, m.Slot, m.Slot); future || past {
 		return decided(Ignore, fmt.Errorf("%w: sync committee message for slot %d", ErrTooOld, m.Slot))
 	}
-	key := seenKey{kind: SyncCommittee, a: uint64(m.Slot), b: uint64(m.ValidatorIndex)}
+	// Per topic: a validator with positions in several subcommittees sends one message to each of their subnets.
+	key := seenKey{kind: SyncCommittee, a: uint64(m.Slot), b: uint64(m.ValidatorIndex), c: t.Subnet}
 	if _, dup := v.seen[key]; dup {
 		return decided(Ignore, fmt.Errorf("%w: sync message of %d at slot %d", ErrDuplicate, m.ValidatorIndex, m.Slot))
 	}
@@ -550,6 +579,22 @@ func (v *Validator) Finish(c *Checked, signaturesValid bool, now time.Time) (Res
 	return Accept, nil
 }
 
+// Accepted records what a message the chain accepted means for later ones: an aggregate's participants, which
+// make aggregates of the same data with no new participant redundant.
+func (v *Validator) Accepted(c *Checked) {
+	if a := c.agg; a != nil {
+		v.aggregates[a.key] = append(v.aggregates[a.key], *a)
+	}
+}
+
+// Forget undoes Finish's marking of c as seen, for a message the chain did not accept: the spec's duplicate rules
+// count only valid messages.
+func (v *Validator) Forget(c *Checked) {
+	if c.seen != (seenKey{}) {
+		delete(v.seen, c.seen)
+	}
+}
+
 // seenRetention keeps duplicate-cache entries for two epochs of slots, longer than any message's validity window
 // (ATTESTATION_PROPAGATION_SLOT_RANGE is 32).
 func (v *Validator) gc(now primitives.Slot) {
@@ -561,6 +606,11 @@ func (v *Validator) gc(now primitives.Slot) {
 	for k, at := range v.seen {
 		if at+retention < now {
 			delete(v.seen, k)
+		}
+	}
+	for k, aggs := range v.aggregates {
+		if aggs[0].slot+retention < now {
+			delete(v.aggregates, k)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/blocksync"
+	"github.com/salamander-client/salamander/chaincheck"
 	"github.com/salamander-client/salamander/clock"
 	"github.com/salamander-client/salamander/engineapi"
 	"github.com/salamander-client/salamander/forkchoice"
@@ -29,7 +30,8 @@ import (
 //	├── engineapi
 //	├── network          one-for-one, 10 restarts / 1m
 //	│   ├── peers        libp2p host, discv5, gossipsub router, req/resp; bounded mailbox, drops newest
-//	│   └── gossip       gossip validation; bounded mailbox, drops oldest
+//	│   ├── gossip       gossip validation, stateless checks; bounded mailbox, drops oldest
+//	│   └── chaincheck   gossip validation, stateful checks; only with a chain and a network
 //	├── blocksync
 //	└── clock
 func nodeTree(opts Options) spec {
@@ -51,6 +53,25 @@ func nodeTree(opts Options) spec {
 		limits = chaosLimits
 	}
 	chain := opts.Chain
+	// chaincheck answers gossip's stateful checks (gossip.ChainValidate) from the store's Reader and hands what it
+	// accepts to blocksync, by path, so blocksync's restarts do not concern it. It sits in network, one-for-one,
+	// beside the gossip actor it serves: like gossip it is driven by what peers send, so its failures are the
+	// network's kind (counted against the network's limits) and restart nobody else, and it holds only caches it
+	// rebuilds from the store (whose restart restarts the whole network, and so it). Started after gossip, it
+	// leaves gossip ignoring messages for the moment it takes to start, as gossip does whenever it restarts.
+	gossipCfg := opts.Network.Gossip
+	var chainCheck []spec
+	if chain.BlockSync.Reader != nil && gossipCfg.Spec != nil {
+		cfg := chaincheck.Config{Spec: gossipCfg.Spec, Reader: chain.BlockSync.Reader, BlockSyncPath: blockSyncPath}
+		chainCheck = append(chainCheck, worker("chaincheck", chaincheck.New(cfg)))
+		if gossipCfg.ChainPID == nil && gossipCfg.ChainPath == "" {
+			gossipCfg.ChainPath = chainCheckPath
+		}
+	}
+	network := append([]spec{
+		worker("peers", func() actor.Actor { return peers.NewActor(opts.Network.Peers) }).withMailbox(actors.PeerMailbox()),
+		worker("gossip", func() actor.Actor { return gossip.NewActor(gossipCfg) }).withMailbox(actors.GossipMailbox()),
+	}, chainCheck...)
 	var children []spec
 	if v := chain.Validator; v != nil {
 		children = append(children, worker("validator", func() actor.Actor { return validator.NewActor(*v) }))
@@ -66,10 +87,7 @@ func nodeTree(opts Options) spec {
 		// caches that a host restart does not invalidate, so it has no reason to restart with peers, and a
 		// gossip failure (a validation bug) must not cost the node its connections. While one of them restarts,
 		// the other degrades: gossip ignores what it cannot get validated.
-		supervise("network", oneForOne, networkLimits,
-			worker("peers", func() actor.Actor { return peers.NewActor(opts.Network.Peers) }).withMailbox(actors.PeerMailbox()),
-			worker("gossip", func() actor.Actor { return gossip.NewActor(opts.Network.Gossip) }).withMailbox(actors.GossipMailbox()),
-		),
+		supervise("network", oneForOne, networkLimits, network...),
 		worker("blocksync", blocksync.New(chain.BlockSync)),
 	)
 	clockCfg := opts.clockConfig()
@@ -79,6 +97,13 @@ func nodeTree(opts Options) spec {
 	children = append(children, worker("clock", func() actor.Actor { return clock.NewActor(clockCfg) }))
 	return supervise("node", restForOne, limits, children...)
 }
+
+// The paths of the actors that address each other by path, because the tree's PIDs are not known when it is
+// configured; TestTreePaths checks them against the tree.
+const (
+	blockSyncPath  = "node/blocksync"
+	chainCheckPath = "node/network/chaincheck"
+)
 
 // ChainOptions configure the actors that follow the chain. The zero value runs them without one: they start and
 // answer status requests, and refuse blocks.
