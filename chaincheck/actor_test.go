@@ -74,7 +74,7 @@ func TestActorWithGossip(t *testing.T) {
 		t.Fatal(err)
 	}
 	genesisTime := time.Unix(int64(w.state.GenesisTime), 0)
-	now := genesisTime.Add(spec.SlotDuration * 3 / 2) // in slot 1
+	now := genesisTime.Add(spec.SlotDuration * 5 / 2) // in slot 2: the blocks below, of slots 1 and 2, are not from the future
 	g, err := system.Root.SpawnNamed(actors.NewProps("gossip", func() actor.Actor {
 		return gossip.NewActor(gossip.Config{Spec: spec, Genesis: genesisTime, ChainPath: check.Id, Now: func() time.Time { return now }})
 	}), "node/network/gossip")

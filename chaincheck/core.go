@@ -215,10 +215,14 @@ func (c *Checker) isCheckpointBlock(root primitives.Root, cp *types.Checkpoint) 
 }
 
 // epochState returns a state of the known block root's branch for the checks of a message of epoch, without
-// replaying blocks: the post-state of the checkpoint block of root's epoch, which the store keeps. Proposers
-// (proposer_lookahead changes only at epoch boundaries, one epoch ahead), committees and sync committees are the
-// same in every state of an epoch on one branch, so that state decides them as root's post-state would; the
+// replaying blocks when it can: the post-state of the checkpoint block of root's epoch, which the store keeps.
+// Proposers (proposer_lookahead changes only at epoch boundaries, one epoch ahead), committees and sync committees
+// are the same in every state of an epoch on one branch, so that state decides them as root's post-state would; the
 // validators it lacks were deposited too recently to have any duty.
+//
+// For an epoch more than one past root's, that no longer holds: the epoch's proposers are drawn at the end of
+// root's epoch, from its RANDAO mix and balances, which the blocks after the checkpoint block changed. Advancing
+// the checkpoint's state would skip those blocks and name other proposers, so root's own post-state is advanced.
 func (c *Checker) epochState(ctx context.Context, root primitives.Root, epoch primitives.Epoch) (*types.BeaconState, error) {
 	slot, _, found, err := c.chain.Block(root)
 	if err != nil {
@@ -226,6 +230,9 @@ func (c *Checker) epochState(ctx context.Context, root primitives.Root, epoch pr
 	}
 	if !found {
 		return nil, errf(ErrUnknownBlock, "%#x", root)
+	}
+	if epoch > helpers.ComputeEpochAtSlot(slot)+1 {
+		return c.chain.StateAt(ctx, root, epoch)
 	}
 	checkpoint, found, err := c.getAncestor(root, helpers.ComputeStartSlotAtEpoch(helpers.ComputeEpochAtSlot(slot)))
 	if err != nil {
@@ -268,6 +275,12 @@ func expectedProposer(state *types.BeaconState, slot primitives.Slot) (primitive
 }
 
 // ValidateBeaconBlock runs the stateful beacon_block conditions (phase0 to fulu p2p-interface).
+//
+// Not checked: "[REJECT] The block's parent passes all validation" (bellatrix: excluding its execution payload's
+// verification while that is pending, else [IGNORE] including it). The chain holds only imported blocks, and
+// blocksync imports a block only after its state transition passed, so a known parent passed every check but
+// possibly its payload's verification: a child of a parent whose payload the execution client later finds
+// invalid is forwarded, not ignored.
 func (c *Checker) ValidateBeaconBlock(ctx context.Context, signed *types.SignedBeaconBlock) Outcome {
 	b := signed.Message
 	fin, err := c.chain.Finalized()
@@ -331,6 +344,8 @@ func (c *Checker) ValidateBeaconBlock(ctx context.Context, signed *types.SignedB
 }
 
 // checkVotedBlocks runs the head-vote conditions common to beacon_attestation and beacon_aggregate_and_proof.
+// "[REJECT] The block being voted for passes validation" is not checked beyond the block being known: the chain
+// holds only blocks whose state transition passed (see ValidateBeaconBlock).
 func (c *Checker) checkVotedBlocks(d *types.AttestationData) *Outcome {
 	// [IGNORE] The block being voted for (beacon_block_root) has been seen.
 	_, _, found, err := c.chain.Block(d.BeaconBlockRoot)
@@ -532,8 +547,12 @@ func (c *Checker) ValidateVoluntaryExit(ctx context.Context, e *types.SignedVolu
 	case uint64(epoch) < uint64(v.ActivationEpoch)+uint64(c.env.Spec.ShardCommitteePeriod):
 		return invalid("validator %d has not served SHARD_COMMITTEE_PERIOD", index)
 	}
-	if pending, err := helpers.GetPendingBalanceToWithdraw(state, index); err != nil || pending != 0 {
-		return invalid("validator %d has pending withdrawals", index)
+	// The epoch state may still hold partial withdrawals that blocks of the head's epoch have since paid out, so
+	// pending withdrawals cannot prove the exit invalid: IGNORE rather than penalize a peer whose head is newer.
+	if pending, err := helpers.GetPendingBalanceToWithdraw(state, index); err != nil {
+		return invalid("validator %d: %v", index, err)
+	} else if pending != 0 {
+		return ignore(errf(ErrStaleState, "validator %d has %d Gwei of withdrawals pending at epoch %d's start", index, pending, epoch))
 	}
 	// EIP-7044: exits are signed under the Capella fork version for good.
 	domain := params.ComputeDomain(params.DomainVoluntaryExit, c.env.Spec.ForkVersion(params.Capella), state.GenesisValidatorsRoot)
@@ -619,11 +638,16 @@ func (c *collectSets) Add(set helpers.SignatureSet) error {
 // ValidateBLSToExecutionChange runs the stateful bls_to_execution_change condition: process_bls_to_execution_change's
 // checks pass against the head's epoch state. The gossip actor verified the signature: its key travels in the message.
 func (c *Checker) ValidateBLSToExecutionChange(ctx context.Context, s *types.SignedBLSToExecutionChange) Outcome {
-	state, _, out := c.headEpochState(ctx)
+	state, epoch, out := c.headEpochState(ctx)
 	if out != nil {
 		return *out
 	}
 	m := s.Message
+	// A validator the epoch state lacks may have been added since (a deposit applied at the epoch boundary or by
+	// a block of the head's epoch): not provably invalid.
+	if uint64(m.ValidatorIndex) >= uint64(len(state.Validators)) {
+		return ignore(errf(ErrStaleState, "validator %d is not in the registry at epoch %d's start", m.ValidatorIndex, epoch))
+	}
 	v, err := helpers.GetValidator(state, m.ValidatorIndex)
 	if err != nil {
 		return invalid("validator %d: %v", m.ValidatorIndex, err)

@@ -538,3 +538,55 @@ func TestExitAtTheHeadsEpoch(t *testing.T) {
 	wantOutcome(t, w.checker.ValidateVoluntaryExit(context.Background(), w.exit(3, period+1)), gossip.Accept, nil)
 	wantOutcome(t, w.checker.ValidateVoluntaryExit(context.Background(), w.exit(3, period+2)), gossip.Reject, ErrInvalidOperation)
 }
+
+// TestBlockAfterAnEmptyEpoch: a block more than an epoch after its parent has proposers drawn at the end of the
+// parent's epoch, from the parent's branch state; the state of the parent epoch's checkpoint block, advanced,
+// names others, and checking against it rejected honest blocks after an epoch of missed slots.
+func TestBlockAfterAnEmptyEpoch(t *testing.T) {
+	w := newWorld(t)
+	const want, stale = 2, 1
+	state := func(proposer primitives.ValidatorIndex) *types.BeaconState {
+		s := helpers.CopyState(w.state)
+		s.Slot = helpers.ComputeStartSlotAtEpoch(3) // as StateAt advances it to the block's epoch
+		for i := range s.ProposerLookahead {
+			s.ProposerLookahead[i] = proposer
+		}
+		return s
+	}
+	checkpoint, parent := primitives.Root{0x61}, primitives.Root{0x62}
+	w.chain.blocks[checkpoint] = fakeBlock{slot: helpers.ComputeStartSlotAtEpoch(1), parent: w.genesis}
+	w.chain.blocks[parent] = fakeBlock{slot: helpers.ComputeStartSlotAtEpoch(1) + 3, parent: checkpoint}
+	w.chain.states[checkpoint] = state(stale)
+	w.chain.states[parent] = state(want)
+
+	slot := helpers.ComputeStartSlotAtEpoch(3) + 1
+	ts, err := helpers.ComputeTimeAtSlot(w.env, w.state, slot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &types.BeaconBlock{Slot: slot, ProposerIndex: want, ParentRoot: parent, Body: &types.BeaconBlockBody{
+		Eth1Data: &types.Eth1Data{}, SyncAggregate: &types.SyncAggregate{}, ExecutionRequests: &types.ExecutionRequests{},
+		ExecutionPayload: &types.ExecutionPayload{Timestamp: ts},
+	}}
+	wantOutcome(t, w.checker.ValidateBeaconBlock(context.Background(), w.signBlock(b)), gossip.Accept, nil)
+	b.ProposerIndex = stale
+	wantOutcome(t, w.checker.ValidateBeaconBlock(context.Background(), w.signBlock(b)), gossip.Reject, ErrWrongProposer)
+}
+
+// TestStaleStateIgnores: operations that only the epoch's starting state refuses, and that blocks since may have
+// made valid, are ignored, not rejected.
+func TestStaleStateIgnores(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	t.Run("exit with withdrawals pending", func(t *testing.T) {
+		w.headAt(w.env.Spec.ShardCommitteePeriod, func(s *types.BeaconState) {
+			s.PendingPartialWithdrawals = append(s.PendingPartialWithdrawals, &types.PendingPartialWithdrawal{ValidatorIndex: 3, Amount: 1})
+		})
+		wantOutcome(t, w.checker.ValidateVoluntaryExit(ctx, w.exit(3, 0)), gossip.Ignore, ErrStaleState)
+		wantOutcome(t, w.checker.ValidateVoluntaryExit(ctx, w.exit(4, 0)), gossip.Accept, nil)
+	})
+	t.Run("BLS change of a validator not in the registry", func(t *testing.T) {
+		change := &types.SignedBLSToExecutionChange{Message: &types.BLSToExecutionChange{ValidatorIndex: testValidators}}
+		wantOutcome(t, w.checker.ValidateBLSToExecutionChange(ctx, change), gossip.Ignore, ErrStaleState)
+	})
+}

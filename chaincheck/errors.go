@@ -37,6 +37,9 @@ var (
 	ErrKZG = errors.New("invalid KZG cell proofs")
 	// ErrInvalidOperation: an exit, slashing or BLS change that the head's epoch state refuses. REJECT.
 	ErrInvalidOperation = errors.New("operation invalid against the head's state")
+	// ErrStaleState: an operation that fails only a condition that blocks since the head's epoch began may have
+	// made pass (the check's state is of the epoch's start, not the head's). IGNORE.
+	ErrStaleState = errors.New("invalid only against the epoch's starting state")
 	// ErrNoState: the state to check against could not be built (a replay failed, the store is unavailable).
 	// IGNORE.
 	ErrNoState = errors.New("no state to check against")

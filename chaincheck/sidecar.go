@@ -39,7 +39,8 @@ func VerifyDataColumnSidecarInclusionProof(sidecar *types.DataColumnSidecar) boo
 
 // ValidateDataColumnSidecar runs the stateful data_column_sidecar_{subnet_id} conditions (fulu): finality, the
 // parent, the inclusion proof, the proposer and its signature, then the KZG proofs, the costliest, last. The
-// gossip actor ran verify_data_column_sidecar and the subnet check.
+// gossip actor ran verify_data_column_sidecar and the subnet check. As for blocks (ValidateBeaconBlock), "[REJECT]
+// The sidecar's block's parent passes validation" is taken to hold for any known parent.
 func (c *Checker) ValidateDataColumnSidecar(ctx context.Context, sc *types.DataColumnSidecar) Outcome {
 	hdr := sc.SignedBlockHeader.Message
 	fin, err := c.chain.Finalized()

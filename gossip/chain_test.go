@@ -94,3 +94,43 @@ func TestAggregateSuperset(t *testing.T) {
 		t.Fatalf("aggregate with a new participant: %+v", c)
 	}
 }
+
+// TestAttesterSlashingSeenOnceAccepted: only a slashing the chain accepted marks its indices as seen, so an
+// invalid one (a forged signature, say) does not shut out the valid slashing of the same validators.
+func TestAttesterSlashingSeenOnceAccepted(t *testing.T) {
+	spec := testSpec(t)
+	gvr := primitives.Root{9}
+	v := NewValidator(spec, gvr, time.Now().Add(-spec.SlotDuration*3/2), nil)
+	digest := spec.ComputeForkDigest(gvr, 0)
+	topic := Topic{Digest: digest, Kind: AttesterSlashing}.String()
+	indexed := func(root byte) *types.IndexedAttestation {
+		return &types.IndexedAttestation{AttestingIndices: []primitives.ValidatorIndex{1, 2},
+			Data: &types.AttestationData{Slot: 1, BeaconBlockRoot: primitives.Root{root}, Source: &types.Checkpoint{}, Target: &types.Checkpoint{}}}
+	}
+	ssz, err := types.Marshal(&types.AttesterSlashing{Attestation1: indexed(1), Attestation2: indexed(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func() Checked {
+		c := v.Check(topic, Encode(ssz), digest, time.Now())
+		if !c.Decided {
+			if r, err := v.Finish(&c, true, time.Now()); r != Accept {
+				t.Fatalf("finish: %s %v", r, err)
+			}
+		}
+		return c
+	}
+	refused := check()
+	if refused.Decided {
+		t.Fatalf("first slashing: %+v", refused)
+	}
+	v.Forget(&refused) // the chain refused it
+	accepted := check()
+	if accepted.Decided {
+		t.Fatalf("after a refused slashing of the same validators: %+v", accepted)
+	}
+	v.Accepted(&accepted)
+	if c := check(); c.Result != Ignore || !errors.Is(c.Err, ErrDuplicate) {
+		t.Fatalf("after an accepted slashing of the same validators: %+v", c)
+	}
+}

@@ -68,6 +68,10 @@ type Checked struct {
 	Sets    []bls.SignatureSet // signatures to verify before the message counts as seen
 	seen    seenKey
 	agg     *aggregateBits // an aggregate's participants, recorded once the chain accepts it
+	// slashed are an attester slashing's slashable indices, recorded as seen once the chain accepts it, at slot
+	// at: an invalid slashing must not shut out a valid one of the same validators.
+	slashed []primitives.ValidatorIndex
+	at      primitives.Slot
 }
 
 // aggregateKey names the aggregates of one attestation data and committee, whose participants the spec's superset
@@ -196,7 +200,7 @@ func (v *Validator) check(t Topic, ssz []byte, now time.Time) Checked {
 	case ProposerSlashing:
 		return v.checkProposerSlashing(ssz)
 	case AttesterSlashing:
-		return v.checkAttesterSlashing(ssz)
+		return v.checkAttesterSlashing(ssz, now)
 	case SyncCommittee:
 		return v.checkSyncMessage(t, ssz, now)
 	case SyncCommitteeContributionAndProof:
@@ -229,7 +233,8 @@ func (v *Validator) checkBlock(ssz []byte, now time.Time) Checked {
 		return malformed(err)
 	}
 	m := b.Message
-	if future, _ := v.slotWindow(now, 0, m.Slot); future {
+	// [IGNORE] The block is not from a future slot: slot <= current_slot, with the disparity allowance.
+	if future, _ := v.slotWindow(now, m.Slot, m.Slot); future {
 		return decided(Ignore, fmt.Errorf("%w: block at slot %d", ErrFuture, m.Slot))
 	}
 	key := seenKey{kind: BeaconBlock, a: uint64(m.ProposerIndex), b: uint64(m.Slot)}
@@ -253,11 +258,15 @@ func (v *Validator) checkBlock(ssz []byte, now time.Time) Checked {
 }
 
 func (v *Validator) checkAttestationData(d *types.AttestationData, now time.Time) *Checked {
-	if future, past := v.slotWindow(now, d.Slot, d.Slot+primitives.Slot(v.spec.AttestationPropagationSlotRange)); future || past {
-		c := decided(Ignore, fmt.Errorf("%w: attestation for slot %d", ErrTooOld, d.Slot))
-		if future {
-			c.Err = fmt.Errorf("%w: attestation for slot %d", ErrFuture, d.Slot)
-		}
+	// [IGNORE] data.slot <= current_slot, and data.slot's epoch is the current or the previous one, each with a
+	// MAXIMUM_GOSSIP_CLOCK_DISPARITY allowance: Deneb's EIP-7045 window, which replaced phase0's
+	// ATTESTATION_PROPAGATION_SLOT_RANGE and reaches up to two epochs back.
+	if future, _ := v.slotWindow(now, d.Slot, d.Slot); future {
+		c := decided(Ignore, fmt.Errorf("%w: attestation for slot %d", ErrFuture, d.Slot))
+		return &c
+	}
+	if early, ok := v.slotAt(now.Add(-v.spec.MaximumGossipClockDisparity)); ok && v.epochOf(early) > v.epochOf(d.Slot)+1 {
+		c := decided(Ignore, fmt.Errorf("%w: attestation for slot %d in epoch %d", ErrTooOld, d.Slot, v.epochOf(early)))
 		return &c
 	}
 	if d.Target.Epoch != v.epochOf(d.Slot) {
@@ -404,7 +413,7 @@ func (v *Validator) checkProposerSlashing(ssz []byte) Checked {
 	return c
 }
 
-func (v *Validator) checkAttesterSlashing(ssz []byte) Checked {
+func (v *Validator) checkAttesterSlashing(ssz []byte, now time.Time) Checked {
 	var s types.AttesterSlashing
 	if err := types.Unmarshal(ssz, &s); err != nil {
 		return malformed(err)
@@ -421,19 +430,22 @@ func (v *Validator) checkAttesterSlashing(ssz []byte) Checked {
 	for _, i := range s.Attestation2.AttestingIndices {
 		in2[i] = true
 	}
+	// [IGNORE] An index in both attestations has not been seen in a prior attester_slashing. Only slashings the
+	// chain accepted count (Accepted records them): one that fails validation must not shut out a valid one.
+	var both []primitives.ValidatorIndex
 	fresh := false
 	for _, i := range s.Attestation1.AttestingIndices {
 		if in2[i] {
-			if _, dup := v.seen[seenKey{kind: AttesterSlashing, a: uint64(i)}]; !dup {
-				fresh = true
-				v.seen[seenKey{kind: AttesterSlashing, a: uint64(i)}] = 0
-			}
+			both = append(both, i)
+			_, dup := v.seen[seenKey{kind: AttesterSlashing, a: uint64(i)}]
+			fresh = fresh || !dup
 		}
 	}
 	if !fresh {
 		return decided(Ignore, fmt.Errorf("%w: every slashable index was slashed before", ErrDuplicate))
 	}
-	return Checked{}
+	at, _ := v.slotAt(now)
+	return Checked{slashed: both, at: at}
 }
 
 func (v *Validator) checkSyncMessage(t Topic, ssz []byte, now time.Time) Checked {
@@ -538,7 +550,8 @@ func (v *Validator) checkSidecar(t Topic, ssz []byte, now time.Time) Checked {
 	case uint64(sc.Index)%v.spec.DataColumnSidecarSubnetCount != t.Subnet:
 		return decided(Reject, fmt.Errorf("%w: column %d on subnet %d", ErrWrongSubnet, sc.Index, t.Subnet))
 	}
-	if future, _ := v.slotWindow(now, 0, hdr.Slot); future {
+	// [IGNORE] The sidecar is not from a future slot: block_header.slot <= current_slot, with the allowance.
+	if future, _ := v.slotWindow(now, hdr.Slot, hdr.Slot); future {
 		return decided(Ignore, fmt.Errorf("%w: sidecar at slot %d", ErrFuture, hdr.Slot))
 	}
 	key := seenKey{kind: DataColumnSidecar, a: uint64(hdr.Slot), b: uint64(hdr.ProposerIndex), c: uint64(sc.Index)}
@@ -580,10 +593,13 @@ func (v *Validator) Finish(c *Checked, signaturesValid bool, now time.Time) (Res
 }
 
 // Accepted records what a message the chain accepted means for later ones: an aggregate's participants, which
-// make aggregates of the same data with no new participant redundant.
+// make aggregates of the same data with no new participant redundant, and an attester slashing's indices.
 func (v *Validator) Accepted(c *Checked) {
 	if a := c.agg; a != nil {
 		v.aggregates[a.key] = append(v.aggregates[a.key], *a)
+	}
+	for _, i := range c.slashed {
+		v.seen[seenKey{kind: AttesterSlashing, a: uint64(i)}] = c.at
 	}
 }
 
@@ -595,10 +611,10 @@ func (v *Validator) Forget(c *Checked) {
 	}
 }
 
-// seenRetention keeps duplicate-cache entries for two epochs of slots, longer than any message's validity window
-// (ATTESTATION_PROPAGATION_SLOT_RANGE is 32).
+// gc keeps duplicate-cache entries for two epochs and a slot, longer than any message's validity window: an
+// attestation's ends with the epoch after its own (EIP-7045), a slot later with the clock disparity allowance.
 func (v *Validator) gc(now primitives.Slot) {
-	retention := primitives.Slot(2 * v.spec.SlotsPerEpoch)
+	retention := primitives.Slot(2*v.spec.SlotsPerEpoch + 1)
 	if now < v.lastGC+primitives.Slot(v.spec.SlotsPerEpoch) || now < retention {
 		return
 	}

@@ -68,7 +68,8 @@ func TestGossipAsksChainCheck(t *testing.T) {
 	}
 	storeCfg := testStoreConfig(t)
 	storeCfg.Options.Reader = store.NewReader()
-	genesis := time.Now().Add(-10 * time.Second)
+	// Two slots of the spec's length ago: the block of slot 1 below is from the past, not the future.
+	genesis := time.Now().Add(-2 * spec.SlotDuration)
 	n, err := Start(Options{
 		Logger: slog.New(&logCapture{}), GenesisTime: genesis, SecondsPerSlot: 1, SlotsPerEpoch: 8, Store: storeCfg,
 		Network: NetworkOptions{Gossip: gossip.Config{Spec: spec, Genesis: genesis}},
