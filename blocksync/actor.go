@@ -56,6 +56,20 @@ type Config struct {
 	MaxPending int
 	// TransitionTimeout and RequestTimeout bound the requests to the siblings; 0 takes the defaults.
 	TransitionTimeout, RequestTimeout time.Duration
+
+	// Optimistic imports every block as NOT_VALIDATED (forkchoice.ExecutionOptimistic), per the optimistic sync
+	// spec: the node has no execution client, so its engine judged no payload (block.NotValidatedEngine).
+	Optimistic bool
+	// RangeSync has the actor fetch blocks from the peers actor: by range from the store's head up to the
+	// wall-clock slot, and by root for the unknown parents of pending blocks.
+	RangeSync bool
+	// Peers is the peers actor; nil is "network/peers" beside the blocksync actor in the supervision tree.
+	Peers *actor.PID
+	// BatchSlots is how many slots a range request covers; 0 is DefaultBatchSlots.
+	BatchSlots uint64
+	// PeersTimeout bounds a blocks request to the peers actor; BatchTimeout the import of a batch; FollowDelay is
+	// how long after a slot starts a caught-up node asks for its block. 0 takes the defaults.
+	PeersTimeout, BatchTimeout, FollowDelay time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -68,6 +82,18 @@ func (c Config) withDefaults() Config {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.BatchSlots == 0 {
+		c.BatchSlots = DefaultBatchSlots
+	}
+	if c.PeersTimeout <= 0 {
+		c.PeersTimeout = DefaultPeersTimeout
+	}
+	if c.BatchTimeout <= 0 {
+		c.BatchTimeout = DefaultBatchTimeout
+	}
+	if c.FollowDelay <= 0 {
+		c.FollowDelay = DefaultFollowDelay
+	}
 	return c
 }
 
@@ -78,6 +104,11 @@ func (c Config) withDefaults() Config {
 // choice's head and checkpoints into the store. At every slot it ticks fork choice and brings the store's head up
 // to date. It logs one line per imported block, per missed slot and per finished epoch, and publishes them as
 // BlockImported, SlotMissed and EpochEnded. Build its props with actors.NewProps.
+//
+// With RangeSync it also fetches blocks (rangesync.go): at every slot, and again FollowDelay into it, it asks the
+// peers actor for the blocks after the ones it has, a batch at a time, each imported before the next is asked for,
+// until it reaches the wall-clock slot; a failed batch is asked again after a growing back-off. A block whose parent
+// is unknown has its parent fetched by root, up to MaxParentDepth ancestors deep.
 //
 // A restart loses the queue and the pending blocks (their requesters are answered with ErrStopped); everything
 // imported is in the store, which the new incarnation starts from.
@@ -102,6 +133,31 @@ type Actor struct {
 	imported      map[primitives.Slot]bool
 	reportedUntil primitives.Slot
 	sawSlot       bool
+
+	// Range sync, with RangeSync.
+	peersPID *actor.PID
+	rs       *rangeSync      // from the first slot on; nil until then
+	wall     primitives.Slot // the last slot the clock announced
+	rangeOn  bool            // a range request or its batch's import runs
+	rangeOff bool            // a failed request's back-off runs
+	batch    *batch          // the batch being imported
+	batches  uint64          // batches asked for, for their ids
+	behind   bool            // range sync was more than a batch behind and has not caught up since
+	fetching map[primitives.Root]bool
+}
+
+// batch is a range response on its way through the import pipeline.
+type batch struct {
+	id             uint64
+	start          primitives.Slot
+	count          uint64
+	peerHead, wall primitives.Slot
+	last           primitives.Slot // the slot of its last block
+	blocks         int
+	pending        int   // blocks not answered yet
+	err            error // the first refusal
+	began          time.Time
+	peer           string
 }
 
 // NewActor returns a blocksync actor without a chain.
@@ -116,6 +172,19 @@ func New(cfg Config) actor.Producer {
 // retryDue ends a retry's back-off.
 type retryDue struct{ owner *Actor }
 
+// rangeDue says to ask the peers again: a failed request's back-off ended (backoff), or FollowDelay passed in a
+// slot.
+type rangeDue struct {
+	owner   *Actor
+	backoff bool
+}
+
+// batchExpired ends the wait for a batch whose blocks did not all get answered within BatchTimeout.
+type batchExpired struct {
+	owner *Actor
+	id    uint64
+}
+
 // fromInbox carries an Inbox request into the mailbox.
 type fromInbox struct{ req *inboxRequest }
 
@@ -124,7 +193,11 @@ func (a *Actor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		a.start(ctx)
 	case *StatusRequest:
-		ctx.Respond(&StatusResponse{Status: a.core.answerStatus()})
+		status := a.core.answerStatus()
+		if a.rs != nil {
+			status.SyncSlot = a.rs.cursor
+		}
+		ctx.Respond(&StatusResponse{Status: status})
 	case *ImportBlock:
 		sender := ctx.Sender()
 		a.submit(ctx, msg.SSZ, func(res *ImportResult) {
@@ -142,6 +215,20 @@ func (a *Actor) Receive(ctx actor.Context) {
 		if msg.owner == a {
 			a.waiting = false
 			a.advance(ctx)
+		}
+	case *rangeDue:
+		if msg.owner == a {
+			if msg.backoff {
+				a.rangeOff = false
+			}
+			a.syncRange(ctx)
+		}
+	case *batchExpired:
+		if msg.owner == a && a.batch != nil && a.batch.id == msg.id {
+			b := a.batch
+			a.batch = nil
+			a.rangeFailed(ctx, fmt.Errorf("batch of slots [%d, %d): %d blocks not imported within %s", b.start,
+				b.start+primitives.Slot(b.count), b.pending, a.cfg.BatchTimeout))
 		}
 	case *actor.Restarting:
 		a.stop(ctx, "restarting")
@@ -161,6 +248,13 @@ func (a *Actor) start(ctx actor.Context) {
 	}
 	a.transitionPID, a.storePID, a.forkchoicePID = sibling(ctx, "transition"), sibling(ctx, "store"), sibling(ctx, "forkchoice")
 	a.readStore()
+	if a.cfg.RangeSync {
+		a.peersPID = a.cfg.Peers
+		if a.peersPID == nil {
+			a.peersPID = sibling(ctx, "network/peers")
+		}
+		a.fetching = make(map[primitives.Root]bool)
+	}
 	system, self := ctx.ActorSystem(), ctx.Self()
 	a.subscription = system.EventStream.Subscribe(func(evt any) {
 		if s, ok := evt.(*clock.SlotStarted); ok {
@@ -239,6 +333,7 @@ func (a *Actor) stop(ctx actor.Context, why string) {
 	if a.core == nil {
 		return
 	}
+	a.stopRange()
 	err := fmt.Errorf("import block: %w: %s", ErrStopped, why)
 	items := append(a.core.queue, a.core.pending.drain()...)
 	if a.busy != nil {
@@ -249,6 +344,9 @@ func (a *Actor) stop(ctx actor.Context, why string) {
 	}
 	a.core.queue, a.busy = nil, nil
 }
+
+// stopRange forgets range sync's batch, before the blocks of the batch are answered by stop.
+func (a *Actor) stopRange() { a.batch = nil }
 
 func (a *Actor) fromInbox(ctx actor.Context, req *inboxRequest) {
 	if req.attestation != nil {
@@ -303,6 +401,14 @@ func (a *Actor) onSlot(ctx actor.Context, slot primitives.Slot) {
 	}
 	a.headDue = true
 	a.advance(ctx)
+	if a.peersPID != nil {
+		a.wall = max(a.wall, slot)
+		a.syncRange(ctx)
+		// The slot's block is published in its first seconds: ask for it again then, so that the node follows
+		// without gossip.
+		system, self, owner := ctx.ActorSystem(), ctx.Self(), a
+		time.AfterFunc(a.cfg.FollowDelay, func() { system.Root.Send(self, &rangeDue{owner: owner}) })
+	}
 }
 
 // advance starts the next block's import, or a head update when one is due and no block waits.
@@ -385,7 +491,14 @@ func (a *Actor) store(ctx actor.Context, it *item, p *transition.BlockPrepared) 
 // forkChoice adds the block to fork choice. A parent fork choice does not know (it was stored by an incarnation
 // that failed before fork choice saw it) is imported again first: it is in the store.
 func (a *Actor) forkChoice(ctx actor.Context, it *item, p *transition.BlockPrepared) {
-	actors.Request(ctx, a.forkchoicePID, p.OnBlock, a.cfg.RequestTimeout, func(res *forkchoice.BlockImported, err error) {
+	onBlock := p.OnBlock
+	if a.cfg.Optimistic {
+		// A copy: the transition actor's reply is not ours to change.
+		optimistic := *onBlock
+		optimistic.Execution = forkchoice.ExecutionOptimistic
+		onBlock = &optimistic
+	}
+	actors.Request(ctx, a.forkchoicePID, onBlock, a.cfg.RequestTimeout, func(res *forkchoice.BlockImported, err error) {
 		switch {
 		case err != nil:
 			a.failed(ctx, it, fmt.Errorf("%w: %w", errRetry, err))
@@ -523,8 +636,12 @@ func (a *Actor) done(ctx actor.Context, it *item, p *transition.BlockPrepared) {
 // park keeps a block whose parent is not stored until the parent is imported.
 func (a *Actor) park(ctx actor.Context, it *item) {
 	ctx.Logger().Debug("Block waits for its parent", "slot", it.slot, "parent", shortRoot(it.parentRoot))
-	if dropped := a.core.pending.add(it); dropped != nil {
+	dropped := a.core.pending.add(it)
+	if dropped != nil {
 		dropped.answer(&ImportResult{Slot: dropped.slot, Err: fmt.Errorf("import block: %w: pending queue full", store.ErrUnknownParent)})
+	}
+	if dropped != it {
+		a.fetchParent(ctx, it)
 	}
 	a.busy = nil
 	a.advance(ctx)

@@ -31,6 +31,7 @@ type pipeline struct {
 	genesis primitives.Root
 
 	reader *store.Reader
+	cfg    blocksync.Config
 
 	mu sync.Mutex
 	// transitionFailures: how many ImportBlock requests of a root are answered with ErrActorStopped first.
@@ -38,9 +39,14 @@ type pipeline struct {
 	// forkChoice holds the roots fork choice has, in order; unknownParent makes OnBlock of a root fail once with
 	// ErrUnknownBlock unless its parent is in it.
 	forkChoice []primitives.Root
+	// execution is the Execution each OnBlock came with, by root.
+	execution map[primitives.Root]forkchoice.ExecutionStatus
 }
 
-func newPipeline(t *testing.T) *pipeline {
+func newPipeline(t *testing.T) *pipeline { return newPipelineWith(t, blocksync.Config{}) }
+
+// newPipelineWith runs the blocksync actor with cfg, its Reader and RequestTimeout set by the pipeline.
+func newPipelineWith(t *testing.T, cfg blocksync.Config) *pipeline {
 	t.Helper()
 	spec, err := params.NewSpec(params.DevnetConfig())
 	if err != nil {
@@ -73,7 +79,8 @@ func newPipeline(t *testing.T) *pipeline {
 	}
 
 	p := &pipeline{t: t, system: actor.NewActorSystem(), genesis: anchor.Block.Root,
-		transitionFailures: map[primitives.Root]int{}, forkChoice: []primitives.Root{anchor.Block.Root}}
+		transitionFailures: map[primitives.Root]int{}, forkChoice: []primitives.Root{anchor.Block.Root},
+		execution: map[primitives.Root]forkchoice.ExecutionStatus{}}
 	reader := store.NewReader()
 	opts.Reader = reader
 	spawn := func(name string, producer actor.Producer) *actor.PID {
@@ -88,7 +95,9 @@ func newPipeline(t *testing.T) *pipeline {
 	spawn("transition", func() actor.Actor { return &fakeTransition{p: p} })
 	spawn("forkchoice", func() actor.Actor { return &fakeForkChoice{p: p} })
 	p.reader = reader
-	p.sync = spawn("blocksync", blocksync.New(blocksync.Config{Reader: reader, RequestTimeout: 5 * time.Second}))
+	cfg.Reader, cfg.RequestTimeout = reader, 5*time.Second
+	p.cfg = cfg
+	p.sync = spawn("blocksync", blocksync.New(cfg))
 	return p
 }
 
@@ -98,8 +107,7 @@ func (p *pipeline) restartSync() {
 	if err := p.system.Root.StopFuture(p.sync).Wait(); err != nil {
 		p.t.Fatal(err)
 	}
-	pid, err := p.system.Root.SpawnNamed(actors.NewProps("blocksync", blocksync.New(blocksync.Config{Reader: p.reader,
-		RequestTimeout: 5 * time.Second})), "node/blocksync")
+	pid, err := p.system.Root.SpawnNamed(actors.NewProps("blocksync", blocksync.New(p.cfg)), "node/blocksync")
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -188,6 +196,7 @@ func (a *fakeForkChoice) Receive(ctx actor.Context) {
 		if !containsRoot(p.forkChoice, msg.Root) {
 			p.forkChoice = append(p.forkChoice, msg.Root)
 		}
+		p.execution[msg.Root] = msg.Execution
 		ctx.Respond(&forkchoice.BlockImported{Root: msg.Root, Head: msg.Root})
 	case *forkchoice.HeadRequest:
 		p.mu.Lock()

@@ -1,6 +1,8 @@
 // Package blocksync brings blocks into the node: the import pipeline (state transition, store, fork choice, then the
-// store's head and checkpoints) and the pending-block queue of blocks whose parent has not arrived yet. Range sync
-// from peers is a later issue.
+// store's head and checkpoints), the pending-block queue of blocks whose parent has not arrived yet, and, when the
+// node has peers, range sync: it asks the peers actor for the blocks from the store's head up to the wall-clock
+// slot in batches, keeps asking every slot once caught up, and fetches by root the unknown parents of pending
+// blocks.
 package blocksync
 
 import (
@@ -20,6 +22,10 @@ type Status struct {
 	Pending   int       // blocks waiting for their parent
 	LastSlot  primitives.Slot
 	LastRoot  primitives.Root
+	// SyncSlot is the next slot range sync asks peers for; 0 without range sync.
+	SyncSlot primitives.Slot
+	// Fetched counts the blocks peers sent this incarnation, by range and by root.
+	Fetched uint64
 }
 
 // core is the blocksync actor's state, free of actor code: the queue of blocks to import, the pending blocks by
@@ -47,6 +53,10 @@ type item struct {
 	ssz        []byte
 	slot       primitives.Slot
 	parentRoot primitives.Root
+	// root is the block's root when its sender computed it (blocks from peers); zero otherwise.
+	root primitives.Root
+	// depth counts the blocks fetched by root, one for the other, that led to this one (MaxParentDepth).
+	depth int
 	// reply is called once with the outcome; nil when nobody waits.
 	reply    func(*ImportResult)
 	attempts int

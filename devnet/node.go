@@ -14,6 +14,7 @@ import (
 	"github.com/salamander-client/salamander/store"
 	"github.com/salamander-client/salamander/supervisor"
 	"github.com/salamander-client/salamander/transition"
+	"github.com/salamander-client/salamander/transition/block"
 	"github.com/salamander-client/salamander/transition/helpers"
 	"github.com/salamander-client/salamander/types"
 	"github.com/salamander-client/salamander/validator"
@@ -72,21 +73,8 @@ func (n *Node) Close() error {
 func Assemble(opts Options) (*Node, error) {
 	newEnv := func() *helpers.Env { return helpers.NewEnv(opts.Spec, helpers.NewCaches()) }
 	inbox := blocksync.NewInbox(0)
-
-	transitionStates := chain.NewStates(newEnv(), opts.Reader, 0)
-	forkChoiceStates := chain.NewStates(newEnv(), opts.Reader, 0)
-	n := &Node{Chain: supervisor.ChainOptions{
-		Transition: &transition.ChainConfig{
-			Config: transition.Config{Spec: opts.Spec, Engine: opts.Engine, States: transitionStates},
-			Anchor: transitionStates,
-		},
-		ForkChoice: &forkchoice.Config{
-			Spec:         opts.Spec,
-			Chain:        chain.NewForkChoiceSource(newEnv(), opts.Reader, forkChoiceStates),
-			Availability: noBlobs{},
-		},
-		BlockSync: blocksync.Config{Reader: opts.Reader, Inbox: inbox},
-	}}
+	n := &Node{Chain: ChainActors(ChainActorsOptions{Spec: opts.Spec, Reader: opts.Reader, Engine: opts.Engine,
+		Availability: noBlobs{}, BlockSync: blocksync.Config{Inbox: inbox}})}
 	keys := opts.Keys
 	if len(keys) == 0 && opts.Validators > 0 {
 		var err error
@@ -131,6 +119,42 @@ func Assemble(opts Options) (*Node, error) {
 		},
 	}
 	return n, nil
+}
+
+// ChainActorsOptions describe the chain's actors of a node: what ChainActors assembles.
+type ChainActorsOptions struct {
+	Spec *params.Spec
+	// Reader is the node's one store reader, through which every actor reads.
+	Reader *store.Reader
+	// Engine judges the blocks' execution payloads.
+	Engine block.ExecutionEngine
+	// Availability is is_data_available for fork choice.
+	Availability forkchoice.DataAvailability
+	// BlockSync configures the blocksync actor; its Reader is set to Reader.
+	BlockSync blocksync.Config
+}
+
+// ChainActors configures the actors that follow a chain (transition, fork choice, blocksync) without validators:
+// what a devnet node and a node that follows a network have in common. Each actor gets its own Env and state
+// caches, since they work apart; what they share is the store, through opts.Reader.
+func ChainActors(opts ChainActorsOptions) supervisor.ChainOptions {
+	newEnv := func() *helpers.Env { return helpers.NewEnv(opts.Spec, helpers.NewCaches()) }
+	transitionStates := chain.NewStates(newEnv(), opts.Reader, 0)
+	forkChoiceStates := chain.NewStates(newEnv(), opts.Reader, 0)
+	sync := opts.BlockSync
+	sync.Reader = opts.Reader
+	return supervisor.ChainOptions{
+		Transition: &transition.ChainConfig{
+			Config: transition.Config{Spec: opts.Spec, Engine: opts.Engine, States: transitionStates},
+			Anchor: transitionStates,
+		},
+		ForkChoice: &forkchoice.Config{
+			Spec:         opts.Spec,
+			Chain:        chain.NewForkChoiceSource(newEnv(), opts.Reader, forkChoiceStates),
+			Availability: opts.Availability,
+		},
+		BlockSync: sync,
+	}
 }
 
 // noBlobs is is_data_available on a devnet whose mock engine builds no blob transactions: a block without blob

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,17 +18,27 @@ import (
 	"time"
 
 	"github.com/salamander-client/salamander/e2e/prysmdevnet"
+	"github.com/salamander-client/salamander/params"
+	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/supervisor"
 )
 
 // TestRunJoinsPrysmDevnet: `salamander run` with nothing but the devnet's standard config.yaml, a start state and
 // Prysm's ENR as its bootnode finds Prysm through discv5, connects and completes the handshake; Prysm reports it
-// connected; SIGINT stops it with exit code 0. The start state is the devnet's genesis.ssz, or Prysm's finalized
-// state by checkpoint sync.
+// connected; it range-syncs up to Prysm's head, then follows it for a few slots with the same head block; SIGINT
+// stops it with exit code 0. The start state is the devnet's genesis.ssz, or Prysm's finalized state by checkpoint
+// sync.
 func TestRunJoinsPrysmDevnet(t *testing.T) {
 	d := prysmdevnet.Start(t)
 	bin := buildSalamander(t)
-	d.WaitHeadSlot(t, 2) // a chain under way: the node joins behind Prysm's head
+	// A chain a little over an epoch long: the node joins behind Prysm's head and range-syncs through an epoch
+	// transition. That is some 200 s of 6 s slots, past WaitHeadSlot's patience.
+	want := primitives.Slot(params.SlotsPerEpoch + 2)
+	for deadline := time.Now().Add(5 * time.Minute); d.HeadSlot(t) < want; time.Sleep(time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Prysm's head did not reach slot %d", want)
+		}
+	}
 
 	t.Run("from genesis.ssz", func(t *testing.T) {
 		runAndJoin(t, d, bin, fmt.Sprintf("genesis_state = %q\n", d.GenesisState()), "Start from the genesis state complete")
@@ -66,6 +77,7 @@ chain_config = %q
 		t.Fatal(err)
 	}
 
+	target, _ := prysmHead(t, d)
 	node := startNode(t, bin, "run", "--config", configPath)
 	begin := time.Now()
 	node.waitFor(t, anchored, 60*time.Second, nil)
@@ -104,6 +116,8 @@ chain_config = %q
 		}
 	}
 
+	followPrysm(t, d, node, begin, target)
+
 	// SIGINT: a graceful stop, exit 0.
 	if err := node.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -119,6 +133,127 @@ chain_config = %q
 			t.Logf("salamander logged %v: %v", r["level"], r)
 		}
 	}
+}
+
+// Bounds of the sync checks: catching up with a devnet a few minutes old, and following it.
+const (
+	catchUpWithin = 2 * time.Minute
+	followSlots   = 3
+)
+
+// followPrysm checks that the node catches up with Prysm's head slot when it started, target (its blocksync logs
+// a "Block" line with fork choice's head for each block it imports), then follows it for followSlots slots, its
+// head the same block as Prysm's.
+func followPrysm(t *testing.T, d *prysmdevnet.Devnet, node *process, begin time.Time, target primitives.Slot) {
+	t.Helper()
+	node.waitFor(t, "No execution client is configured: following the chain optimistically, every execution payload "+
+		"unverified (NOT_VALIDATED); blocks with blobs cannot be imported until column sidecars are retrieved", time.Second, nil)
+	caughtUp := node.waitFor(t, "Block", catchUpWithin, func(r logRecord) bool { return slotOf(r, "head_slot") >= target })
+	var first logRecord
+	blocks := 0
+	for _, r := range node.records() {
+		if r["msg"] != "Block" {
+			continue
+		}
+		if first == nil {
+			first = r
+		}
+		blocks++
+		if slotOf(r, "slot") == slotOf(caughtUp, "slot") {
+			break
+		}
+	}
+	importing := timeOf(t, caughtUp).Sub(timeOf(t, first))
+	t.Logf("Caught up with Prysm's head slot %d %s after start: %d blocks from slot %d in %s, %.1f blocks/s",
+		target, timeOf(t, caughtUp).Sub(begin).Round(time.Millisecond), blocks, slotOf(first, "slot"),
+		importing.Round(time.Millisecond), float64(blocks)/max(importing.Seconds(), 0.001))
+
+	// Following: for each of Prysm's next blocks, the node imports it and has the same head as Prysm, within a
+	// slot or two (no gossip delivery to blocksync: range requests every slot bring it).
+	slotTime := time.Duration(d.Spec.SecondsPerSlot) * time.Second
+	start, _ := prysmHead(t, d)
+	for matched := 0; matched < followSlots; {
+		slot, _ := prysmHead(t, d)
+		if slot <= start {
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		node.waitFor(t, "Block", 2*slotTime+10*time.Second, func(r logRecord) bool { return slotOf(r, "head_slot") >= slot })
+		deadline := time.Now().Add(slotTime)
+		for {
+			prysmSlot, root := prysmHead(t, d)
+			ours := node.last("Block")
+			if ours["head"] == shortRoot(root) {
+				t.Logf("Following: our head slot %v root %v, Prysm's slot %d root %s", ours["head_slot"], ours["head"], prysmSlot, root)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("our head is slot %v root %v, Prysm's slot %d root %s", ours["head_slot"], ours["head"], prysmSlot, root)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		start = slot
+		matched++
+	}
+	for _, r := range node.records() {
+		if r["msg"] == "Block refused" {
+			t.Errorf("salamander refused a block of Prysm's chain: %v", r)
+		}
+	}
+}
+
+// prysmHead is Prysm's head block: its slot and root.
+func prysmHead(t *testing.T, d *prysmdevnet.Devnet) (primitives.Slot, string) {
+	t.Helper()
+	var h struct {
+		Data struct {
+			Root   string `json:"root"`
+			Header struct {
+				Message struct {
+					Slot string `json:"slot"`
+				} `json:"message"`
+			} `json:"header"`
+		} `json:"data"`
+	}
+	if code := d.GetJSON(t, "/eth/v1/beacon/headers/head", &h); code != http.StatusOK {
+		t.Fatalf("Prysm's head header: HTTP %d", code)
+	}
+	s, err := strconv.ParseUint(h.Data.Header.Message.Slot, 10, 64)
+	if err != nil {
+		t.Fatalf("Prysm's head slot %q: %v", h.Data.Header.Message.Slot, err)
+	}
+	return primitives.Slot(s), h.Data.Root
+}
+
+// shortRoot abbreviates a 0x-prefixed hex root as salamander's logs do: its first four bytes.
+func shortRoot(root string) string {
+	if len(root) < 10 {
+		return root
+	}
+	return root[:10]
+}
+
+// timeOf reads the time of a JSON log record.
+func timeOf(t *testing.T, r logRecord) time.Time {
+	t.Helper()
+	s, _ := r["time"].(string)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("log record without a time: %v", r)
+	}
+	return at
+}
+
+// slotOf reads a slot field of a JSON log record.
+func slotOf(r logRecord, key string) primitives.Slot {
+	switch v := r[key].(type) {
+	case float64:
+		return primitives.Slot(v)
+	case string:
+		s, _ := strconv.ParseUint(v, 10, 64)
+		return primitives.Slot(s)
+	}
+	return 0
 }
 
 // buildSalamander builds the salamander binary (this test's preset: mainnet) with the portable blst flags.
@@ -200,6 +335,18 @@ func (p *process) records() []logRecord {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]logRecord(nil), p.recs...)
+}
+
+// last is the latest log record with message msg, nil if none.
+func (p *process) last(msg string) logRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.recs) - 1; i >= 0; i-- {
+		if p.recs[i]["msg"] == msg {
+			return p.recs[i]
+		}
+	}
+	return nil
 }
 
 func (p *process) logs() string {

@@ -26,7 +26,7 @@ func (a app) runCommand(args []string) int {
 		fmt.Fprintln(a.stderr, err)
 		return exitUsage
 	}
-	return a.runNode(cfg, launch{start: startSupervisor})
+	return a.runNode(cfg, launch{start: startSupervisor, chain: followChain(cfg)})
 }
 
 func (a app) configCheckCommand(args []string) int {

@@ -130,7 +130,7 @@ func (a app) devCommand(args []string) int {
 	}
 	var node *devnet.Node
 	l := launch{start: startSupervisor, noNetwork: true}
-	l.chain = func(chain chainStart, storeCfg store.Config) (supervisor.ChainOptions, error) {
+	l.chain = func(_ *slog.Logger, chain chainStart, storeCfg store.Config) (supervisor.ChainOptions, error) {
 		var err error
 		node, err = devnet.Assemble(devnet.Options{
 			Spec:                  cfg.Chain.Spec,

@@ -44,8 +44,9 @@ type launch struct {
 	// slot clock's genesis at this time: salamander dev's devnet, for which no genesis state exists.
 	devGenesis time.Time
 	start      startFunc
-	// chain, when set, configures the chain's actors once start-up found the chain (salamander dev's devnet).
-	chain func(chain chainStart, storeCfg store.Config) (supervisor.ChainOptions, error)
+	// chain, when set, configures the chain's actors once start-up found the chain: salamander dev's devnet, or
+	// the network's chain salamander run follows (followChain).
+	chain func(logger *slog.Logger, chain chainStart, storeCfg store.Config) (supervisor.ChainOptions, error)
 	// noNetwork leaves the network off (salamander dev runs alone).
 	noNetwork bool
 	// chaos, when set, kills a random actor every chaos.Interval while the node runs (salamander dev --chaos).
@@ -93,7 +94,7 @@ func (a app) runNode(cfg config.Config, l launch) int {
 	var chainOpts supervisor.ChainOptions
 	if l.chain != nil {
 		var err error
-		if chainOpts, err = l.chain(chain, storeCfg); err != nil {
+		if chainOpts, err = l.chain(logger, chain, storeCfg); err != nil {
 			logger.Error("Cannot set up the chain", "err", err)
 			closeDebugListener()
 			return exitFailure

@@ -322,6 +322,11 @@ func TestRunCheckpointSyncsThenResumesWithoutDownloading(t *testing.T) {
 		tree.str("seconds_per_slot") != fmt.Sprint(chain.spec.SecondsPerSlot) {
 		t.Errorf("tree started with %v, want genesis %s and %d s slots", tree, want, chain.spec.SecondsPerSlot)
 	}
+	// The checkpoint state is past its block (empty slots before the epoch): fork choice cannot start from it yet,
+	// and the node says so rather than crash fork choice at every start.
+	if e, ok := find(logs, advancedAnchorError); !ok || e.str("state_slot") != stateSlot {
+		t.Errorf("no error saying the node cannot follow from a state past its block:\n%s", logs)
+	}
 	if got := api.requests.Load(); got != 2 {
 		t.Errorf("checkpoint sync made %d requests, want 2 (the state and its block)", got)
 	}
@@ -443,6 +448,17 @@ func TestRunFromGenesisStateWithChainConfig(t *testing.T) {
 	}
 	if start, _ := find(logs, "Starting Salamander"); start.str("chain") != "startup-test" {
 		t.Errorf("start line %v, want the config file's CONFIG_NAME", start)
+	}
+	// It follows the chain: blocksync runs on the store, optimistically since no execution client is configured.
+	if e, ok := find(logs, optimisticWarning); !ok || e.str("level") != "WARN" {
+		t.Errorf("no warning that the node follows the chain optimistically:\n%s", logs)
+	}
+	withChain := false
+	for _, e := range entries(logs) {
+		withChain = withChain || (e.msg() == "Started" && e.str("actor") == "blocksync" && e.str("head") != "")
+	}
+	if !withChain {
+		t.Errorf("blocksync did not start on the chain:\n%s", logs)
 	}
 	// The network runs on the chain's digest: the config's Fulu fork and the genesis validators root.
 	epoch := primitives.Epoch(uint64(time.Since(time.Unix(int64(genesis.GenesisTime), 0))/chain.spec.SlotDuration) / params.SlotsPerEpoch)

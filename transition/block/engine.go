@@ -46,6 +46,17 @@ func (AcceptAllEngine) VerifyAndNotifyNewPayload(context.Context, *NewPayloadReq
 	return true, nil
 }
 
+// NotValidatedEngine is the ExecutionEngine of a node that follows a network without an execution client. It
+// judges no payload: each is NOT_VALIDATED, as if an engine answered SYNCING, and per the optimistic sync spec the
+// block is imported optimistically: block processing goes on as for a payload that is not invalid, and whoever
+// imports the block must record it in fork choice as NOT_VALIDATED (forkchoice.ExecutionOptimistic), never VALID.
+type NotValidatedEngine struct{}
+
+// VerifyAndNotifyNewPayload lets block processing go on: the payload is not known to be invalid.
+func (NotValidatedEngine) VerifyAndNotifyNewPayload(context.Context, *NewPayloadRequest) (bool, error) {
+	return true, nil
+}
+
 // KZGCommitmentToVersionedHash is the spec's kzg_commitment_to_versioned_hash (deneb).
 func KZGCommitmentToVersionedHash(commitment primitives.KZGCommitment) primitives.Bytes32 {
 	hash := sha256.Sum256(commitment[:])
