@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/salamander-client/salamander/config"
+	"github.com/salamander-client/salamander/internal/atomicfile"
 	"github.com/salamander-client/salamander/validator/slashingprotection"
 )
 
@@ -102,7 +102,7 @@ func (a app) slashingProtectionExport(args []string) int {
 		}
 		return exitOK
 	}
-	if err := writeFileAtomically(file, out.Bytes()); err != nil {
+	if err := atomicfile.Write(file, out.Bytes(), 0o600); err != nil {
 		return a.slashingProtectionFailure("export", err)
 	}
 	blocks, attestations := 0, 0
@@ -150,26 +150,4 @@ func (a app) slashingProtectionFailure(name string, err error) int {
 		fmt.Fprintln(a.stderr, "The database is in use: stop the node, then try again.")
 	}
 	return exitFailure
-}
-
-// writeFileAtomically writes data to path through a temporary file in the same directory, so that a crash leaves
-// the old file or the new one, never half of one.
-func writeFileAtomically(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
