@@ -16,24 +16,19 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"github.com/salamander-client/salamander/internal/lodestarstf"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/transition/fixture"
 )
 
-var (
-	//go:embed lodestar/stf.mjs
-	lodestarScript []byte
-	//go:embed lodestar/package.json
-	lodestarPackageJSON []byte
-)
+//go:embed lodestar/stf.mjs
+var lodestarScript []byte
 
 func hexRoot(root primitives.Root) string { return "0x" + hex.EncodeToString(root[:]) }
 
 // DefaultLodestarScript is ../shared/peers/lodestar-stf.sh beside the repository.
-func DefaultLodestarScript(repo string) string {
-	return filepath.Join(repo, "..", "shared", "peers", "lodestar-stf.sh")
-}
+func DefaultLodestarScript(repo string) string { return lodestarstf.SharedScript(repo) }
 
 // DefaultFixtureDir is where the fixture opts describe is cached: the repository's git-ignored .cache, in a
 // directory named after the preset and the options that differ from the defaults.

@@ -8,19 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
-	"time"
 
+	"github.com/salamander-client/salamander/internal/lodestarstf"
 	"github.com/salamander-client/salamander/params"
 )
 
-// LodestarVersion is the version of Lodestar's libraries the benchmark runs: that of ../shared/peers/lodestar-stf.sh
-// and lodestar/package.json.
-const LodestarVersion = "1.46.0"
+// LodestarVersion is the version of Lodestar's libraries the benchmark runs.
+const LodestarVersion = lodestarstf.Version
 
 // ErrLodestar means Lodestar's side of the benchmark could not be installed or failed.
 var ErrLodestar = errors.New("lodestar")
@@ -28,83 +25,23 @@ var ErrLodestar = errors.New("lodestar")
 // lodestarScriptName is the name stf.mjs gets in the install directory, beside node_modules.
 const lodestarScriptName = "salamander_stfbench.mjs"
 
-// DefaultLodestarDir is where Lodestar's libraries are installed unless told otherwise: beside the other third-party
-// software of the end-to-end tests (../shared/peers), in the user's cache, where the epoch transition's Lodestar
-// test installs the same libraries.
+// DefaultLodestarDir is where Lodestar's libraries are installed unless told otherwise: lodestarstf.DefaultDir,
+// where the Lodestar tests install the same libraries.
 func DefaultLodestarDir() (string, error) {
-	cache, err := os.UserCacheDir()
+	dir, err := lodestarstf.DefaultDir()
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrLodestar, err)
 	}
-	return filepath.Join(cache, "salamander-peers", "lodestar-stf-"+LodestarVersion), nil
+	return dir, nil
 }
 
-// InstallLodestar installs Lodestar's libraries into dir unless they are there. It runs sharedScript (the peers'
-// lodestar-stf.sh) when that exists, and otherwise npm with lodestar/package.json, which pins the same versions.
-// Installation happens in a temporary directory renamed into place, so that concurrent installs (test packages run
-// in parallel) never see half an installation.
+// InstallLodestar installs Lodestar's libraries into dir unless they are there, with sharedScript (the peers'
+// lodestar-stf.sh) when that exists and npm otherwise (lodestarstf.Install).
 func InstallLodestar(ctx context.Context, dir, sharedScript string) error {
-	if lodestarInstalled(dir) {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("%w: install: %w", ErrLodestar, err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("%w: install: %w", ErrLodestar, err)
-	}
-	defer os.RemoveAll(tmp) // nothing left once renamed
-	var cmd *exec.Cmd
-	if _, err := os.Stat(sharedScript); err == nil {
-		cmd = exec.CommandContext(ctx, "bash", sharedScript, "install", tmp)
-	} else {
-		if err := os.WriteFile(filepath.Join(tmp, "package.json"), lodestarPackageJSON, 0o644); err != nil {
-			return fmt.Errorf("%w: install: %w", ErrLodestar, err)
-		}
-		cmd = exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = tmp
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%w: install with %s: %w\n%s", ErrLodestar, strings.Join(cmd.Args, " "), err, out)
-	}
-	if !lodestarInstalled(tmp) {
-		return fmt.Errorf("%w: install: %s holds no @lodestar/state-transition %s", ErrLodestar, tmp, LodestarVersion)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		// Someone else installs into dir (the epoch transition's Lodestar test installs in place): wait for it.
-		return waitInstalled(ctx, dir, err)
+	if err := lodestarstf.Install(ctx, dir, sharedScript); err != nil {
+		return fmt.Errorf("%w: %w", ErrLodestar, err)
 	}
 	return nil
-}
-
-// waitInstalled waits up to lodestarInstallWait for another installation into dir to complete.
-func waitInstalled(ctx context.Context, dir string, renameErr error) error {
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
-	timeout := time.After(lodestarInstallWait)
-	for !lodestarInstalled(dir) {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w: install: %w", ErrLodestar, ctx.Err())
-		case <-timeout:
-			return fmt.Errorf("%w: install: %s is incomplete after %s: %w", ErrLodestar, dir, lodestarInstallWait, renameErr)
-		case <-ticker.C:
-		}
-	}
-	return nil
-}
-
-// lodestarInstallWait bounds the wait for another process's installation of Lodestar.
-const lodestarInstallWait = 5 * time.Minute
-
-func lodestarInstalled(dir string) bool {
-	raw, err := os.ReadFile(filepath.Join(dir, "node_modules", "@lodestar", "state-transition", "package.json"))
-	if err != nil {
-		return false
-	}
-	var pkg struct{ Version string }
-	return json.Unmarshal(raw, &pkg) == nil && pkg.Version == LodestarVersion
 }
 
 // lodestar is a running stf.mjs: it answers one command at a time.
@@ -139,17 +76,15 @@ type lodestarReply struct {
 // Node's old-space limit; a million validators need several GiB.
 func startLodestar(ctx context.Context, dir, fixtureDir string, heapMiB int) (*lodestar, lodestarReady, error) {
 	var ready lodestarReady
-	script := filepath.Join(dir, lodestarScriptName)
-	if err := writeIfChanged(script, lodestarScript); err != nil {
+	script, err := lodestarstf.WriteScript(dir, lodestarScriptName, lodestarScript)
+	if err != nil {
 		return nil, ready, fmt.Errorf("%w: %w", ErrLodestar, err)
 	}
 	absFixture, err := filepath.Abs(fixtureDir)
 	if err != nil {
 		return nil, ready, fmt.Errorf("%w: %w", ErrLodestar, err)
 	}
-	cmd := exec.CommandContext(ctx, "node", "--expose-gc", fmt.Sprintf("--max-old-space-size=%d", heapMiB), script, absFixture)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LODESTAR_PRESET="+params.PresetName)
+	cmd := lodestarstf.Command(ctx, dir, params.PresetName, "--expose-gc", fmt.Sprintf("--max-old-space-size=%d", heapMiB), script, absFixture)
 	l := &lodestar{cmd: cmd, stderr: &tailBuffer{limit: 16 << 10}}
 	cmd.Stderr = l.stderr
 	if l.stdin, err = cmd.StdinPipe(); err != nil {
@@ -217,27 +152,6 @@ func (l *lodestar) close() {
 	_, _ = io.WriteString(l.stdin, "quit\n")
 	_ = l.stdin.Close()
 	_ = l.cmd.Wait()
-}
-
-// writeIfChanged writes content to path unless it holds it already, through a temporary file renamed into place:
-// concurrent runs may share the install directory.
-func writeIfChanged(path string, content []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // tailBuffer keeps the last limit bytes written to it: Node's stderr, for error messages. exec writes it from its

@@ -371,7 +371,10 @@ func setFinalized(tx *bbolt.Tx, old Anchor, cp Checkpoint) (bool, error) {
 	if v := tx.Bucket(bucketCanonical).Get(slotKey(block.Slot)); !bytes.Equal(v, cp.Root[:]) {
 		return false, fmt.Errorf("%w: block %#x at slot %d is not on the canonical chain", ErrConflictsWithFinality, cp.Root, block.Slot)
 	}
-	state, ok := latestStateOfBlock(tx, cp.Root, epochStartSlot(cp.Epoch))
+	state, ok, err := latestStateOfBlock(tx, cp.Root, epochStartSlot(cp.Epoch))
+	if err != nil {
+		return false, err
+	}
 	if !ok {
 		return false, fmt.Errorf("%w: no state of block %#x at or below slot %d", ErrMissingFinalizedState, cp.Root, epochStartSlot(cp.Epoch))
 	}

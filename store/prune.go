@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -72,7 +73,10 @@ func (db *DB) prune(tx *bbolt.Tx) (PruneStats, error) {
 	var doomed []primitives.Root
 	c := tx.Bucket(bucketBlocksBySlot).Cursor()
 	for k, _ := c.Seek(slotKey(prunedTo.BlockSlot)); k != nil; k, _ = c.Next() {
-		slot, root := splitSlotRootKey(k)
+		slot, root, err := decodeSlotRootKey(bucketBlocksBySlot, k)
+		if err != nil {
+			return st, err
+		}
 		if slot > anchor.BlockSlot {
 			break
 		}
@@ -83,7 +87,10 @@ func (db *DB) prune(tx *bbolt.Tx) (PruneStats, error) {
 	// Hot blocks: those that do not descend from the anchor lost to finality.
 	live := map[primitives.Root]struct{}{anchor.BlockRoot: {}}
 	for k, _ := c.Seek(slotKey(anchor.BlockSlot + 1)); k != nil; k, _ = c.Next() {
-		_, root := splitSlotRootKey(k)
+		_, root, err := decodeSlotRootKey(bucketBlocksBySlot, k)
+		if err != nil {
+			return st, err
+		}
 		s, err := getBlockSummary(tx, root)
 		if err != nil {
 			return st, err
@@ -105,8 +112,14 @@ func (db *DB) prune(tx *bbolt.Tx) (PruneStats, error) {
 	var doomedStates []primitives.Root
 	sc := tx.Bucket(bucketStatesBySlot).Cursor()
 	for k, _ := sc.Seek(slotKey(prunedTo.StateSlot)); k != nil; k, _ = sc.Next() {
-		slot, root := splitSlotRootKey(k)
-		blockRoot := stateBlockRoot(tx, root)
+		slot, root, err := decodeSlotRootKey(bucketStatesBySlot, k)
+		if err != nil {
+			return st, err
+		}
+		blockRoot, err := stateBlockRoot(tx, k, root)
+		if err != nil {
+			return st, err
+		}
 		switch {
 		case root == anchor.StateRoot || root == origin.StateRoot:
 			continue
@@ -169,7 +182,10 @@ func (db *DB) pruneHistory(tx *bbolt.Tx, anchor, origin Anchor) (blocks, states 
 	var doomed []primitives.Root
 	c := tx.Bucket(bucketBlocksBySlot).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		slot, root := splitSlotRootKey(k)
+		slot, root, err := decodeSlotRootKey(bucketBlocksBySlot, k)
+		if err != nil {
+			return 0, 0, err
+		}
 		if slot >= cutoff {
 			break
 		}
@@ -184,7 +200,10 @@ func (db *DB) pruneHistory(tx *bbolt.Tx, anchor, origin Anchor) (blocks, states 
 	doomed = doomed[:0]
 	sc := tx.Bucket(bucketStatesBySlot).Cursor()
 	for k, _ := sc.First(); k != nil; k, _ = sc.Next() {
-		slot, root := splitSlotRootKey(k)
+		slot, root, err := decodeSlotRootKey(bucketStatesBySlot, k)
+		if err != nil {
+			return 0, 0, err
+		}
 		if slot >= cutoff {
 			break
 		}
@@ -204,11 +223,20 @@ func (db *DB) pruneHistory(tx *bbolt.Tx, anchor, origin Anchor) (blocks, states 
 	// The new origin is the oldest state left whose block is still stored (the anchor at worst).
 	newOrigin := anchor
 	for k, _ := sc.First(); k != nil; k, _ = sc.Next() {
-		slot, root := splitSlotRootKey(k)
-		blockRoot := stateBlockRoot(tx, root)
-		b, err := getBlockSummary(tx, blockRoot)
+		slot, root, err := decodeSlotRootKey(bucketStatesBySlot, k)
 		if err != nil {
-			continue
+			return 0, 0, err
+		}
+		blockRoot, err := stateBlockRoot(tx, k, root)
+		if err != nil {
+			return 0, 0, err
+		}
+		b, err := getBlockSummary(tx, blockRoot)
+		if errors.Is(err, ErrNotFound) {
+			continue // the block went with the history: a checkpoint state of an older block
+		}
+		if err != nil {
+			return 0, 0, err
 		}
 		newOrigin = Anchor{StateRoot: root, BlockRoot: blockRoot, StateSlot: slot, BlockSlot: b.Slot}
 		break

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -144,12 +144,13 @@ func (r *Reader) HasBlock(root primitives.Root) (bool, error) {
 // one outside the stored history.
 func (r *Reader) CanonicalRoot(slot primitives.Slot) (root primitives.Root, err error) {
 	err = r.view(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketCanonical).Get(slotKey(slot))
+		k := slotKey(slot)
+		v := tx.Bucket(bucketCanonical).Get(k)
 		if v == nil {
 			return fmt.Errorf("canonical block at slot %d: %w", slot, ErrNotFound)
 		}
-		copy(root[:], v)
-		return nil
+		root, err = decodeRootEntry(bucketCanonical, k, v)
+		return err
 	})
 	return root, err
 }
@@ -171,11 +172,17 @@ func (r *Reader) CanonicalBlocks(start primitives.Slot, count, limit uint64) (bl
 		blocks = blocks[:0]
 		c := tx.Bucket(bucketCanonical).Cursor()
 		for k, v := c.Seek(slotKey(start)); k != nil && uint64(len(blocks)) < limit; k, v = c.Next() {
-			if keySlot(k) >= primitives.Slot(end) {
+			slot, err := decodeSlotKey(bucketCanonical, k)
+			if err != nil {
+				return err
+			}
+			if slot >= primitives.Slot(end) {
 				break
 			}
-			var root primitives.Root
-			copy(root[:], v)
+			root, err := decodeRootEntry(bucketCanonical, k, v)
+			if err != nil {
+				return err
+			}
 			b, err := getStoredBlock(tx, root)
 			if err != nil {
 				return err
@@ -194,7 +201,10 @@ func (r *Reader) BlockSummaries(from, to primitives.Slot) (blocks []BlockSummary
 		blocks = blocks[:0]
 		c := tx.Bucket(bucketBlocksBySlot).Cursor()
 		for k, _ := c.Seek(slotKey(from)); k != nil; k, _ = c.Next() {
-			slot, root := splitSlotRootKey(k)
+			slot, root, err := decodeSlotRootKey(bucketBlocksBySlot, k)
+			if err != nil {
+				return err
+			}
 			if slot > to {
 				break
 			}
@@ -232,7 +242,9 @@ func (r *Reader) StateSummary(root primitives.Root) (s StateSummary, err error) 
 func (r *Reader) LatestStateOfBlock(blockRoot primitives.Root, maxSlot primitives.Slot) (s StateSummary, ssz []byte, err error) {
 	err = r.view(func(tx *bbolt.Tx) error {
 		var ok bool
-		if s, ok = latestStateOfBlock(tx, blockRoot, maxSlot); !ok {
+		if s, ok, err = latestStateOfBlock(tx, blockRoot, maxSlot); err != nil {
+			return err
+		} else if !ok {
 			return fmt.Errorf("state of block %#x at or below slot %d: %w", blockRoot, maxSlot, ErrNotFound)
 		}
 		ssz, err = getBlob(tx, bucketStates, s.Root, "state")
@@ -247,11 +259,18 @@ func (r *Reader) StatesAtSlots(from, to primitives.Slot) (states []StateSummary,
 		states = states[:0]
 		c := tx.Bucket(bucketStatesBySlot).Cursor()
 		for k, _ := c.Seek(slotKey(from)); k != nil; k, _ = c.Next() {
-			slot, root := splitSlotRootKey(k)
+			slot, root, err := decodeSlotRootKey(bucketStatesBySlot, k)
+			if err != nil {
+				return err
+			}
 			if slot > to {
 				break
 			}
-			states = append(states, StateSummary{Root: root, Slot: slot, BlockRoot: stateBlockRoot(tx, root)})
+			blockRoot, err := stateBlockRoot(tx, k, root)
+			if err != nil {
+				return err
+			}
+			states = append(states, StateSummary{Root: root, Slot: slot, BlockRoot: blockRoot})
 		}
 		return nil
 	})
@@ -328,7 +347,10 @@ func forEachDescendant(tx *bbolt.Tx, root primitives.Root, rootSlot primitives.S
 	live := map[primitives.Root]struct{}{root: {}}
 	c := tx.Bucket(bucketBlocksBySlot).Cursor()
 	for k, _ := c.Seek(slotKey(rootSlot + 1)); k != nil; k, _ = c.Next() {
-		_, blockRoot := splitSlotRootKey(k)
+		_, blockRoot, err := decodeSlotRootKey(bucketBlocksBySlot, k)
+		if err != nil {
+			return err
+		}
 		s, err := getBlockSummary(tx, blockRoot)
 		if err != nil {
 			return err
@@ -384,27 +406,34 @@ func getStateSummary(tx *bbolt.Tx, root primitives.Root) (StateSummary, error) {
 	return decodeStateSummary(root, v)
 }
 
-func stateBlockRoot(tx *bbolt.Tx, stateRoot primitives.Root) primitives.Root {
-	var r primitives.Root
-	if v := tx.Bucket(bucketStateSummary).Get(stateRoot[:]); len(v) == 40 {
-		copy(r[:], v[8:])
+// stateBlockRoot is the block root of the state that the states_by_slot entry indexKey names: an entry of a state
+// without a summary is a corrupt index, since a state's records are written and deleted together.
+func stateBlockRoot(tx *bbolt.Tx, indexKey []byte, stateRoot primitives.Root) (primitives.Root, error) {
+	v := tx.Bucket(bucketStateSummary).Get(stateRoot[:])
+	if v == nil {
+		return primitives.Root{}, fmt.Errorf("%w: bucket %s: key %s names state %#x, which has no summary", ErrCorrupt,
+			bucketStatesBySlot, shortHex(indexKey), stateRoot)
 	}
-	return r
+	s, err := decodeStateSummary(stateRoot, v)
+	return s.BlockRoot, err
 }
 
 // latestStateOfBlock finds the stored state of blockRoot with the highest slot <= maxSlot.
-func latestStateOfBlock(tx *bbolt.Tx, blockRoot primitives.Root, maxSlot primitives.Slot) (StateSummary, bool) {
+func latestStateOfBlock(tx *bbolt.Tx, blockRoot primitives.Root, maxSlot primitives.Slot) (StateSummary, bool, error) {
 	c := tx.Bucket(bucketStatesByBlock).Cursor()
 	var best StateSummary
 	found := false
-	for k, _ := c.Seek(blockRoot[:]); len(k) == 72 && [32]byte(k[:32]) == blockRoot; k, _ = c.Next() {
-		slot, stateRoot := splitSlotRootKey(k[32:])
+	for k, _ := c.Seek(blockRoot[:]); bytes.HasPrefix(k, blockRoot[:]); k, _ = c.Next() {
+		_, slot, stateRoot, err := decodeStateByBlockKey(k)
+		if err != nil {
+			return StateSummary{}, false, err
+		}
 		if slot > maxSlot {
 			break
 		}
 		best, found = StateSummary{Root: stateRoot, Slot: slot, BlockRoot: blockRoot}, true
 	}
-	return best, found
+	return best, found, nil
 }
 
 func getAnchor(tx *bbolt.Tx, key []byte) (Anchor, error) {
@@ -430,5 +459,3 @@ func getCheckpoint(tx *bbolt.Tx, key []byte) (Checkpoint, error) {
 	}
 	return decodeCheckpoint(v)
 }
-
-func keySlot(k []byte) primitives.Slot { return primitives.Slot(binary.BigEndian.Uint64(k)) }

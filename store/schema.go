@@ -90,17 +90,74 @@ func slotRootKey(s primitives.Slot, root primitives.Root) []byte {
 	return append(k, root[:]...)
 }
 
-func splitSlotRootKey(k []byte) (primitives.Slot, primitives.Root) {
-	var r primitives.Root
-	copy(r[:], k[8:])
-	return primitives.Slot(binary.BigEndian.Uint64(k)), r
-}
-
 func stateByBlockKey(blockRoot primitives.Root, s primitives.Slot, stateRoot primitives.Root) []byte {
-	k := make([]byte, 0, 72)
+	k := make([]byte, 0, stateByBlockKeyLen)
 	k = append(k, blockRoot[:]...)
 	k = binary.BigEndian.AppendUint64(k, uint64(s))
 	return append(k, stateRoot[:]...)
+}
+
+// The decoders of keys and index entries check the length first: in a damaged or foreign file a short key would
+// panic and a long one would decode to a wrong root. Their errors wrap ErrCorrupt and name the bucket and the key.
+
+const (
+	rootLen            = len(primitives.Root{})
+	stateByBlockKeyLen = rootLen + slotRootKeyLen
+)
+
+// corruptKey reports a key of bucket that is not of the expected length.
+func corruptKey(bucket, k []byte, want string) error {
+	return fmt.Errorf("%w: bucket %s: key %s of %d bytes, want %s", ErrCorrupt, bucket, shortHex(k), len(k), want)
+}
+
+// shortHex prints a key for an error message, cut short: a foreign file's key can be of any size.
+func shortHex(b []byte) string {
+	const limit = 80
+	if len(b) > limit {
+		return fmt.Sprintf("%#x...", b[:limit])
+	}
+	return fmt.Sprintf("%#x", b)
+}
+
+// decodeRootKey reads a record key that is a root (blocks, summaries, states).
+func decodeRootKey(bucket, k []byte) (primitives.Root, error) {
+	if len(k) != rootLen {
+		return primitives.Root{}, corruptKey(bucket, k, "a 32-byte root")
+	}
+	return primitives.Root(k), nil
+}
+
+// decodeSlotKey reads a canonical index key: a big-endian slot.
+func decodeSlotKey(bucket, k []byte) (primitives.Slot, error) {
+	if len(k) != slotKeyLen {
+		return 0, corruptKey(bucket, k, "an 8-byte slot")
+	}
+	return primitives.Slot(binary.BigEndian.Uint64(k)), nil
+}
+
+// decodeSlotRootKey reads a by-slot index key: a big-endian slot, then a root.
+func decodeSlotRootKey(bucket, k []byte) (primitives.Slot, primitives.Root, error) {
+	if len(k) != slotRootKeyLen {
+		return 0, primitives.Root{}, corruptKey(bucket, k, "a slot and a root (40 bytes)")
+	}
+	return primitives.Slot(binary.BigEndian.Uint64(k)), primitives.Root(k[slotKeyLen:]), nil
+}
+
+// decodeStateByBlockKey reads a states_by_block key: block root, big-endian slot, state root.
+func decodeStateByBlockKey(k []byte) (blockRoot primitives.Root, slot primitives.Slot, stateRoot primitives.Root, err error) {
+	if len(k) != stateByBlockKeyLen {
+		return blockRoot, 0, stateRoot, corruptKey(bucketStatesByBlock, k, "a block root, a slot and a state root (72 bytes)")
+	}
+	slot, stateRoot, err = decodeSlotRootKey(bucketStatesByBlock, k[rootLen:])
+	return primitives.Root(k[:rootLen]), slot, stateRoot, err
+}
+
+// decodeRootEntry reads the value of a canonical index entry: a block root.
+func decodeRootEntry(bucket, k, v []byte) (primitives.Root, error) {
+	if len(v) != rootLen {
+		return primitives.Root{}, fmt.Errorf("%w: bucket %s: key %s holds %d bytes, want a 32-byte root", ErrCorrupt, bucket, shortHex(k), len(v))
+	}
+	return primitives.Root(v), nil
 }
 
 func encodeCheckpoint(c Checkpoint) []byte {
@@ -161,7 +218,7 @@ func encodeBlockSummary(s BlockSummary) []byte {
 
 func decodeBlockSummary(root primitives.Root, b []byte) (BlockSummary, error) {
 	if len(b) != 72 {
-		return BlockSummary{}, fmt.Errorf("%w: summary of block %#x has %d bytes", ErrCorrupt, root, len(b))
+		return BlockSummary{}, fmt.Errorf("%w: bucket %s: summary of block %#x has %d bytes", ErrCorrupt, bucketBlockSummary, root, len(b))
 	}
 	s := BlockSummary{Root: root, Slot: primitives.Slot(binary.BigEndian.Uint64(b))}
 	copy(s.ParentRoot[:], b[8:])
@@ -176,7 +233,7 @@ func encodeStateSummary(s StateSummary) []byte {
 
 func decodeStateSummary(root primitives.Root, b []byte) (StateSummary, error) {
 	if len(b) != 40 {
-		return StateSummary{}, fmt.Errorf("%w: summary of state %#x has %d bytes", ErrCorrupt, root, len(b))
+		return StateSummary{}, fmt.Errorf("%w: bucket %s: summary of state %#x has %d bytes", ErrCorrupt, bucketStateSummary, root, len(b))
 	}
 	s := StateSummary{Root: root, Slot: primitives.Slot(binary.BigEndian.Uint64(b))}
 	copy(s.BlockRoot[:], b[8:])

@@ -77,13 +77,20 @@ func (r *Reader) Verify(opts VerifyOptions) (VerifyReport, error) {
 	return rep, nil
 }
 
-// rootKey reads the root a record is keyed by (or, for the canonical index, holds), as a corrupt record when it has
-// another length: Verify reports a damaged file, it does not crash on one.
-func rootKey(what string, k []byte) (primitives.Root, error) {
-	if len(k) != len(primitives.Root{}) {
-		return primitives.Root{}, fmt.Errorf("%w: %s of %d bytes, want a 32-byte root", ErrCorrupt, what, len(k))
+// checkRootKeys requires every key of a blob bucket to be a root with a summary: a blob under any other key would
+// otherwise show only as a count that does not add up.
+func checkRootKeys(bucket []byte, blobs, summaries *bbolt.Bucket) error {
+	c := blobs.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		root, err := decodeRootKey(bucket, k)
+		if err != nil {
+			return err
+		}
+		if summaries.Get(root[:]) == nil {
+			return fmt.Errorf("%w: bucket %s: key %#x has no summary", ErrCorrupt, bucket, root)
+		}
 	}
-	return primitives.Root(k), nil
+	return nil
 }
 
 func verifyBlocks(tx *bbolt.Tx, origin Anchor, opts VerifyOptions) (int, error) {
@@ -91,7 +98,7 @@ func verifyBlocks(tx *bbolt.Tx, origin Anchor, opts VerifyOptions) (int, error) 
 	summaries, blobs, bySlot := tx.Bucket(bucketBlockSummary), tx.Bucket(bucketBlocks), tx.Bucket(bucketBlocksBySlot)
 	err := summaries.ForEach(func(k, v []byte) error {
 		n++
-		root, err := rootKey("block summary key", k)
+		root, err := decodeRootKey(bucketBlockSummary, k)
 		if err != nil {
 			return err
 		}
@@ -137,13 +144,16 @@ func verifyBlocks(tx *bbolt.Tx, origin Anchor, opts VerifyOptions) (int, error) 
 	// The slot index points at nothing else.
 	c := bySlot.Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if len(k) != slotRootKeyLen {
-			return n, fmt.Errorf("%w: block slot index key of %d bytes", ErrCorrupt, len(k))
+		_, root, err := decodeSlotRootKey(bucketBlocksBySlot, k)
+		if err != nil {
+			return n, err
 		}
-		_, root := splitSlotRootKey(k)
 		if summaries.Get(root[:]) == nil {
-			return n, fmt.Errorf("%w: slot index names missing block %#x", ErrCorrupt, root)
+			return n, fmt.Errorf("%w: bucket %s: key %s names missing block %#x", ErrCorrupt, bucketBlocksBySlot, shortHex(k), root)
 		}
+	}
+	if err := checkRootKeys(bucketBlocks, blobs, summaries); err != nil {
+		return n, err
 	}
 	if blobs.Stats().KeyN != n {
 		return n, fmt.Errorf("%w: %d block blobs for %d summaries", ErrCorrupt, blobs.Stats().KeyN, n)
@@ -158,13 +168,13 @@ func verifyCanonical(tx *bbolt.Tx, anchor Anchor, head Head) (int, error) {
 	c := tx.Bucket(bucketCanonical).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		n++
-		if len(k) != slotKeyLen {
-			return n, fmt.Errorf("%w: canonical index key of %d bytes", ErrCorrupt, len(k))
-		}
-		slot := keySlot(k)
-		root, err := rootKey("canonical index entry", v)
+		slot, err := decodeSlotKey(bucketCanonical, k)
 		if err != nil {
-			return n, fmt.Errorf("canonical slot %d: %w", slot, err)
+			return n, err
+		}
+		root, err := decodeRootEntry(bucketCanonical, k, v)
+		if err != nil {
+			return n, err
 		}
 		s, err := getBlockSummary(tx, root)
 		if err != nil {
@@ -194,7 +204,7 @@ func verifyStates(tx *bbolt.Tx, anchor Anchor, opts VerifyOptions) (int, error) 
 	bySlot, byBlock := tx.Bucket(bucketStatesBySlot), tx.Bucket(bucketStatesByBlock)
 	err := summaries.ForEach(func(k, v []byte) error {
 		n++
-		root, err := rootKey("state summary key", k)
+		root, err := decodeRootKey(bucketStateSummary, k)
 		if err != nil {
 			return err
 		}
@@ -243,6 +253,30 @@ func verifyStates(tx *bbolt.Tx, anchor Anchor, opts VerifyOptions) (int, error) 
 	}
 	if summaries.Get(anchor.StateRoot[:]) == nil {
 		return n, fmt.Errorf("%w: anchor state %#x missing", ErrCorrupt, anchor.StateRoot)
+	}
+	// The indexes point at nothing else.
+	c := bySlot.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		_, root, err := decodeSlotRootKey(bucketStatesBySlot, k)
+		if err != nil {
+			return n, err
+		}
+		if summaries.Get(root[:]) == nil {
+			return n, fmt.Errorf("%w: bucket %s: key %s names missing state %#x", ErrCorrupt, bucketStatesBySlot, shortHex(k), root)
+		}
+	}
+	c = byBlock.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		_, _, root, err := decodeStateByBlockKey(k)
+		if err != nil {
+			return n, err
+		}
+		if summaries.Get(root[:]) == nil {
+			return n, fmt.Errorf("%w: bucket %s: key %s names missing state %#x", ErrCorrupt, bucketStatesByBlock, shortHex(k), root)
+		}
+	}
+	if err := checkRootKeys(bucketStates, blobs, summaries); err != nil {
+		return n, err
 	}
 	for _, idx := range []*bbolt.Bucket{bySlot, byBlock} {
 		if got := idx.Stats().KeyN; got != n {

@@ -4,21 +4,19 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/salamander-client/salamander/genesis"
+	"github.com/salamander-client/salamander/internal/lodestarstf"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/types"
 )
-
-// lodestarVersion must match ../shared/peers/lodestar-stf.sh.
-const lodestarVersion = "1.46.0"
 
 // TestDevnetMatchesLodestar builds a devnet's genesis state and chain with Salamander (the interop genesis, the
 // validators' blocks with their attestations, sync aggregates and payloads, across epoch boundaries) and replays it
@@ -51,14 +49,11 @@ func TestDevnetMatchesLodestar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ES modules resolve imports from the script's own directory: run a copy placed beside node_modules.
-	script := filepath.Join(dir, "salamander_lodestar_chain.mjs")
-	if err := os.WriteFile(script, source, 0o600); err != nil {
+	script, err := lodestarstf.WriteScript(dir, "salamander_lodestar_chain.mjs", source)
+	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", script, out, strconv.FormatUint(d.env.Spec.SecondsPerSlot, 10))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LODESTAR_PRESET="+params.PresetName)
+	cmd := lodestarstf.Command(ctx, dir, params.PresetName, script, out, strconv.FormatUint(d.env.Spec.SecondsPerSlot, 10))
 	cmd.Stderr = os.Stderr
 	result, err := cmd.Output()
 	if err != nil {
@@ -93,26 +88,16 @@ func writeSSZ(t *testing.T, path string, obj types.Object) {
 // their directory; without Node or the script the test is skipped.
 func installLodestar(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
-	script, err := filepath.Abs(filepath.Join("..", "..", "shared", "peers", "lodestar-stf.sh"))
+	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(script); err != nil {
-		t.Skipf("no %s: %v", script, err)
+	dir, err := lodestarstf.ForTests(t.Context(), repo)
+	if errors.Is(err, lodestarstf.ErrUnavailable) {
+		t.Skip(err)
 	}
-	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Fatal(err)
-	}
-	dir := filepath.Join(cache, "salamander-peers", "lodestar-stf-"+lodestarVersion)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@lodestar", "state-transition")); err == nil {
-		return dir
-	}
-	if out, err := exec.Command("bash", script, "install", dir).CombinedOutput(); err != nil {
-		t.Fatalf("install Lodestar: %v\n%s", err, out)
 	}
 	return dir
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/salamander-client/salamander/crypto/bls"
+	"github.com/salamander-client/salamander/internal/lodestarstf"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/types"
@@ -277,16 +278,13 @@ func replayThroughLodestar(t *testing.T, out string, m *manifest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ES modules resolve imports from the script's own directory: run a copy placed beside node_modules, one per
-	// test process, since other test binaries may use the same installation at the same time.
-	script := filepath.Join(dir, "salamander_replay_chain_"+strconv.Itoa(os.Getpid())+".mjs")
-	if err := os.WriteFile(script, source, 0o600); err != nil {
+	// One copy per test process, since other test binaries may use the same installation at the same time.
+	script, err := lodestarstf.WriteScript(dir, "salamander_replay_chain_"+strconv.Itoa(os.Getpid())+".mjs", source)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Remove(script) })
-	cmd := exec.Command("node", script, out)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LODESTAR_PRESET=minimal")
+	cmd := lodestarstf.Command(t.Context(), dir, "minimal", script, out)
 	cmd.Stderr = os.Stderr
 	output, err := cmd.Output()
 	lines := strings.Split(strings.TrimSpace(string(output)), "\n")
@@ -329,29 +327,16 @@ func replayThroughLodestar(t *testing.T, out string, m *manifest) {
 		m.Blocks[len(m.Blocks)-1].Slot, done.MS)
 }
 
-// lodestarVersion must match ../shared/peers/lodestar-stf.sh.
-const lodestarVersion = "1.46.0"
-
-// installLodestar installs Lodestar's state transition libraries once into the peers cache.
+// installLodestar installs Lodestar's state transition libraries once into the peers cache; without Node or the
+// shared script the test is skipped.
 func installLodestar(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
+	dir, err := lodestarstf.ForTests(t.Context(), repoRoot(t))
+	if errors.Is(err, lodestarstf.ErrUnavailable) {
+		t.Skip(err)
 	}
-	script := filepath.Join(repoRoot(t), "..", "shared", "peers", "lodestar-stf.sh")
-	if _, err := os.Stat(script); err != nil {
-		t.Skipf("no %s: %v", script, err)
-	}
-	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Fatal(err)
-	}
-	dir := filepath.Join(cache, "salamander-peers", "lodestar-stf-"+lodestarVersion)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@lodestar", "state-transition")); err == nil {
-		return dir
-	}
-	if out, err := exec.Command("bash", script, "install", dir).CombinedOutput(); err != nil {
-		t.Fatalf("install Lodestar: %v\n%s", err, out)
 	}
 	return dir
 }

@@ -3,8 +3,8 @@ package epoch_test
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/salamander-client/salamander/bench/cputime"
+	"github.com/salamander-client/salamander/internal/lodestarstf"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
 	"github.com/salamander-client/salamander/spectest"
@@ -20,9 +21,6 @@ import (
 	"github.com/salamander-client/salamander/transition/helpers/helperstest"
 	"github.com/salamander-client/salamander/types"
 )
-
-// lodestarVersion must match ../shared/peers/lodestar-stf.sh.
-const lodestarVersion = "1.46.0"
 
 // lodestarRunsEnv sets how many times each implementation runs the one-epoch cases for the timings (default 1).
 const lodestarRunsEnv = "SALAMANDER_LODESTAR_RUNS"
@@ -139,45 +137,32 @@ type lodestarResult struct {
 // their directory; without Node or the script the test is skipped.
 func installLodestar(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
 	root, err := spectest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := filepath.Join(root, "..", "shared", "peers", "lodestar-stf.sh")
-	if _, err := os.Stat(script); err != nil {
-		t.Skipf("no %s: %v", script, err)
+	dir, err := lodestarstf.ForTests(t.Context(), root)
+	if errors.Is(err, lodestarstf.ErrUnavailable) {
+		t.Skip(err)
 	}
-	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Fatal(err)
-	}
-	dir := filepath.Join(cache, "salamander-peers", "lodestar-stf-"+lodestarVersion)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@lodestar", "state-transition")); err == nil {
-		return dir
-	}
-	if out, err := exec.Command("bash", script, "install", dir).CombinedOutput(); err != nil {
-		t.Fatalf("install Lodestar: %v\n%s", err, out)
 	}
 	return dir
 }
 
 func runLodestar(t *testing.T, dir, prePath string, slots uint64, runs int) lodestarResult {
 	t.Helper()
-	// ES modules resolve imports from the script's own directory: run a copy placed beside node_modules.
 	source, err := os.ReadFile(filepath.Join("testdata", "lodestar_slots.mjs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := filepath.Join(dir, "salamander_lodestar_slots.mjs")
-	if err := os.WriteFile(script, source, 0o600); err != nil {
+	script, err := lodestarstf.WriteScript(dir, "salamander_lodestar_slots.mjs", source)
+	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", "--max-old-space-size=16384", script, prePath, strconv.FormatUint(slots, 10), strconv.Itoa(runs))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LODESTAR_PRESET="+params.PresetName)
+	cmd := lodestarstf.Command(t.Context(), dir, params.PresetName, "--max-old-space-size=16384", script, prePath,
+		strconv.FormatUint(slots, 10), strconv.Itoa(runs))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
