@@ -61,7 +61,7 @@ func NewStates(env *helpers.Env, reader *store.Reader, keep int) *States {
 }
 
 // StateByBlockRoot returns the post-state of the stored block blockRoot; found is false when the store does not
-// hold that block. For the anchor block it is the anchor's state.
+// hold that block. For the anchor block it is the anchor's state, which may be past the block's slot.
 func (s *States) StateByBlockRoot(ctx context.Context, blockRoot primitives.Root) (*types.BeaconState, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,6 +89,9 @@ func (s *States) StateByBlockRoot(ctx context.Context, blockRoot primitives.Root
 			break
 		}
 		st, err := s.storedPostState(cur)
+		if err == nil && st == nil {
+			st, err = s.anchorState(cur)
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("state of block %#x: %w", blockRoot, err)
 		}
@@ -135,6 +138,29 @@ func (s *States) storedPostState(b store.BlockSummary) (*types.BeaconState, erro
 	state := new(types.BeaconState)
 	if err := types.Unmarshal(encoded, state); err != nil {
 		return nil, fmt.Errorf("%w: state %#x: %w", store.ErrCorrupt, summary.Root, err)
+	}
+	return state, nil
+}
+
+// anchorState returns the store's anchor state when b is the anchor block, nil otherwise. A checkpoint-sync anchor
+// state is usually advanced through empty slots past its block, so it is no post-state storedPostState finds; it
+// stands for the block's post-state all the same (the store's chain starts there, and process_slots takes it on
+// to any later slot), as block_states[anchor_root] does in get_forkchoice_store.
+func (s *States) anchorState(b store.BlockSummary) (*types.BeaconState, error) {
+	anchor, err := s.reader.Anchor()
+	if err != nil {
+		return nil, fmt.Errorf("anchor: %w", err)
+	}
+	if anchor.BlockRoot != b.Root {
+		return nil, nil
+	}
+	encoded, err := s.reader.State(anchor.StateRoot)
+	if err != nil {
+		return nil, fmt.Errorf("anchor state: %w", err)
+	}
+	state := new(types.BeaconState)
+	if err := types.Unmarshal(encoded, state); err != nil {
+		return nil, fmt.Errorf("%w: anchor state %#x: %w", store.ErrCorrupt, anchor.StateRoot, err)
 	}
 	return state, nil
 }
@@ -207,8 +233,9 @@ func (s *States) remember(root primitives.Root, state *types.BeaconState) {
 	}
 }
 
-// Anchor returns the store's anchor block root and that block's post-state: the genesis, or the latest finalized
-// checkpoint block. It implements transition.AnchorSource.
+// Anchor returns the store's anchor block root and its state: the genesis, or the latest finalized checkpoint block
+// with its post-state or, from checkpoint sync, that post-state advanced to the checkpoint's epoch. It implements
+// transition.AnchorSource.
 func (s *States) Anchor(ctx context.Context) (primitives.Root, *types.BeaconState, error) {
 	anchor, err := s.reader.Anchor()
 	if err != nil {

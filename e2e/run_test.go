@@ -25,8 +25,9 @@ import (
 
 // TestRunJoinsPrysmDevnet: `salamander run` with nothing but the devnet's standard config.yaml, a start state and
 // Prysm's ENR as its bootnode finds Prysm through discv5, connects and completes the handshake; Prysm reports it
-// connected; it range-syncs up to Prysm's head, then follows it for a few slots with the same head block; SIGINT
-// stops it with exit code 0. The start state is the devnet's genesis.ssz, or Prysm's finalized state by checkpoint
+// connected; it range-syncs up to Prysm's head, then follows it for a few slots with the same head block, and its
+// chain checker accepts Prysm's gossip blocks and attestations, rejecting none (from genesis.ssz only: that waits
+// for the epoch's end); SIGINT stops it with exit code 0. The start state is the devnet's genesis.ssz, or Prysm's finalized state by checkpoint
 // sync.
 func TestRunJoinsPrysmDevnet(t *testing.T) {
 	d := prysmdevnet.Start(t)
@@ -41,17 +42,17 @@ func TestRunJoinsPrysmDevnet(t *testing.T) {
 	}
 
 	t.Run("from genesis.ssz", func(t *testing.T) {
-		runAndJoin(t, d, bin, fmt.Sprintf("genesis_state = %q\n", d.GenesisState()), "Start from the genesis state complete")
+		runAndJoin(t, d, bin, fmt.Sprintf("genesis_state = %q\n", d.GenesisState()), "Start from the genesis state complete", true)
 	})
 	t.Run("by checkpoint sync", func(t *testing.T) {
-		runAndJoin(t, d, bin, fmt.Sprintf("\n[sync]\ncheckpoint_sync_url = %q\n", d.API), "Checkpoint sync complete")
+		runAndJoin(t, d, bin, fmt.Sprintf("\n[sync]\ncheckpoint_sync_url = %q\n", d.API), "Checkpoint sync complete", false)
 	})
 }
 
 // runAndJoin runs salamander with a TOML file made of the devnet's chain config, start (the rest of [node], or
 // further sections) and Prysm's ENR as bootnode; it checks the node logged anchored, then joins Prysm, and stops
 // it with SIGINT.
-func runAndJoin(t *testing.T, d *prysmdevnet.Devnet, bin, start, anchored string) {
+func runAndJoin(t *testing.T, d *prysmdevnet.Devnet, bin, start, anchored string, gossipEpoch bool) {
 	dataDir := t.TempDir()
 	debugPort := prysmdevnet.FreePort(t)
 	toml := fmt.Sprintf(`[log]
@@ -117,6 +118,9 @@ chain_config = %q
 	}
 
 	followPrysm(t, d, node, begin, target)
+	if gossipEpoch {
+		checkGossipVerdicts(t, d, node)
+	}
 
 	// SIGINT: a graceful stop, exit 0.
 	if err := node.cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -199,6 +203,36 @@ func followPrysm(t *testing.T, d *prysmdevnet.Devnet, node *process, begin time.
 		if r["msg"] == "Block refused" {
 			t.Errorf("salamander refused a block of Prysm's chain: %v", r)
 		}
+	}
+}
+
+// checkGossipVerdicts waits for the node's first summary of an epoch's gossip verdicts (an epoch of 6 s slots,
+// once): the chain checker accepted Prysm's blocks and attestations, so gossipsub forwarded them, and rejected
+// nothing of an honest node's.
+func checkGossipVerdicts(t *testing.T, d *prysmdevnet.Devnet, node *process) {
+	t.Helper()
+	epoch := time.Duration(params.SlotsPerEpoch*d.Spec.SecondsPerSlot) * time.Second
+	summary := node.waitFor(t, "Gossip verdicts", epoch+30*time.Second, nil)
+	t.Logf("Gossip verdicts (accepted/ignored/rejected) of epoch %v: %v", summary["epoch"], summary)
+	accepted := func(kind string) int {
+		var a, i, r int
+		v, _ := summary[kind].(string)
+		if _, err := fmt.Sscanf(v, "%d/%d/%d", &a, &i, &r); err != nil && v != "" {
+			t.Fatalf("%s verdicts %q: %v", kind, v, err)
+		}
+		if r != 0 {
+			t.Errorf("%d %s messages of Prysm's rejected", r, kind)
+		}
+		return a
+	}
+	if n := accepted("beacon_block"); n == 0 {
+		t.Errorf("no gossip block of Prysm's accepted: %v", summary)
+	}
+	if n := accepted("beacon_aggregate_and_proof") + accepted("beacon_attestation"); n == 0 {
+		t.Errorf("no gossip attestation or aggregate of Prysm's accepted: %v", summary)
+	}
+	for _, kind := range []string{"sync_committee_contribution_and_proof", "sync_committee", "data_column_sidecar"} {
+		accepted(kind)
 	}
 }
 

@@ -77,14 +77,18 @@ type Anchor struct {
 }
 
 // NewAnchor reads the Anchor of get_forkchoice_store(anchorState, anchorBlock), whose first assertion it checks:
-// the block's state root is the state's root. The state is not kept.
+// the block's state root is the state's root. It also takes what checkpoint sync usually serves: the finalized
+// checkpoint's state, at its epoch's first slot, advanced through empty slots past its block. Such a state is the
+// block's post-state advanced by process_slots, which records the block's post-state root in its latest block
+// header and state_roots; the store's checkpoint is then at the state's epoch, as get_forkchoice_store's is. The
+// state is not kept.
 func NewAnchor(anchorState *types.BeaconState, anchorBlock *types.BeaconBlock) (*Anchor, error) {
 	if anchorState == nil || anchorBlock == nil || anchorBlock.Body == nil || anchorState.CurrentJustifiedCheckpoint == nil ||
-		anchorState.FinalizedCheckpoint == nil {
+		anchorState.FinalizedCheckpoint == nil || anchorState.LatestBlockHeader == nil {
 		return nil, fmt.Errorf("%w: missing block, state or checkpoints", ErrInvalidAnchor)
 	}
-	if root := anchorState.HashTreeRoot(); anchorBlock.StateRoot != root {
-		return nil, fmt.Errorf("%w: block state root %#x, state root %#x", ErrInvalidAnchor, anchorBlock.StateRoot, root)
+	if err := checkAnchorState(anchorState, anchorBlock); err != nil {
+		return nil, err
 	}
 	a := &Anchor{
 		Root:        types.HashTreeRoot(anchorBlock),
@@ -100,6 +104,33 @@ func NewAnchor(anchorState *types.BeaconState, anchorBlock *types.BeaconBlock) (
 		a.ExecutionBlockHash = p.BlockHash
 	}
 	return a, nil
+}
+
+// checkAnchorState checks that state is block's post-state, or that post-state advanced through empty slots.
+func checkAnchorState(state *types.BeaconState, block *types.BeaconBlock) error {
+	switch {
+	case state.Slot == block.Slot:
+		if root := state.HashTreeRoot(); block.StateRoot != root {
+			return fmt.Errorf("%w: block state root %#x, state root %#x", ErrInvalidAnchor, block.StateRoot, root)
+		}
+		return nil
+	case state.Slot < block.Slot:
+		return fmt.Errorf("%w: state at slot %d is before its block at slot %d", ErrInvalidAnchor, state.Slot, block.Slot)
+	case uint64(state.Slot-block.Slot) >= params.SlotsPerHistoricalRoot:
+		return fmt.Errorf("%w: state at slot %d is too far past its block at slot %d to tell it is its post-state",
+			ErrInvalidAnchor, state.Slot, block.Slot)
+	}
+	// process_slot filled the header's state root with the block's post-state root, so the header is the block's
+	// exactly when its root is the block's.
+	if header, root := types.HashTreeRoot(state.LatestBlockHeader), types.HashTreeRoot(block); header != root {
+		return fmt.Errorf("%w: state at slot %d has latest block %#x, not the block %#x at slot %d", ErrInvalidAnchor,
+			state.Slot, header, root, block.Slot)
+	}
+	if recorded := state.StateRoots[uint64(block.Slot)%params.SlotsPerHistoricalRoot]; recorded != block.StateRoot {
+		return fmt.Errorf("%w: state records %#x as the block's post-state root, the block says %#x", ErrInvalidAnchor,
+			recorded, block.StateRoot)
+	}
+	return nil
 }
 
 // Checkpoint is the anchor's checkpoint: the store's first justified and finalized checkpoint.

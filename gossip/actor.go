@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/salamander-client/salamander/actors"
+	"github.com/salamander-client/salamander/clock"
 	"github.com/salamander-client/salamander/crypto/bls"
 	"github.com/salamander-client/salamander/params"
 	"github.com/salamander-client/salamander/primitives"
@@ -48,6 +50,8 @@ type Actor struct {
 	batch      []*pending
 	batchTimer *time.Timer
 	batchGen   uint64
+
+	slots *eventstream.Subscription // the clock's slot announcements
 }
 
 type pending struct {
@@ -76,6 +80,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.core = newCore(time.Now())
+		a.subscribeSlots(ctx)
 		a.chainPID = a.cfg.ChainPID
 		if a.chainPID == nil && a.cfg.ChainPath != "" {
 			a.chainPID = actor.NewPID(ctx.Self().Address, a.cfg.ChainPath)
@@ -96,13 +101,35 @@ func (a *Actor) Receive(ctx actor.Context) {
 			result, err := a.validator.Finish(&p.checked, !msg.invalid[i], a.now())
 			a.conclude(ctx, p, result, err)
 		}
+	case *clock.SlotStarted:
+		if msg.Slot > 0 && uint64(msg.Slot)%params.SlotsPerEpoch == 0 {
+			if attrs := a.core.summarize(); len(attrs) > 0 {
+				// accepted/ignored/rejected per topic kind: what the node forwarded, what it let pass, and
+				// what cost its senders score, the first sign of a peer or a check going wrong.
+				ctx.Logger().Info("Gossip verdicts", append([]any{"epoch", msg.Epoch - 1}, attrs...)...)
+			}
+		}
 	case *actor.Stopping, *actor.Restarting:
 		if a.batchTimer != nil {
 			a.batchTimer.Stop()
 		}
+		if a.slots != nil {
+			ctx.ActorSystem().EventStream.Unsubscribe(a.slots)
+			a.slots = nil
+		}
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
 	}
+}
+
+// subscribeSlots forwards the clock's slot announcements to the actor, which summarizes its verdicts every epoch.
+func (a *Actor) subscribeSlots(ctx actor.Context) {
+	system, self := ctx.ActorSystem(), ctx.Self()
+	a.slots = system.EventStream.Subscribe(func(evt any) {
+		if s, ok := evt.(*clock.SlotStarted); ok {
+			system.Root.Send(self, s)
+		}
+	})
 }
 
 func (a *Actor) validate(ctx actor.Context, msg *Validate) {

@@ -4,7 +4,10 @@
 // duplicates, signatures whose keys are known, batched), the stateful ones by asking the chain checker (chaincheck).
 package gossip
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Status is what the gossip actor reports about itself.
 type Status struct {
@@ -17,10 +20,14 @@ type Status struct {
 }
 
 // core is the gossip actor's state, free of actor code.
-type core struct{ status Status }
+type core struct {
+	status Status
+	// reported holds the verdict counts at the last summary, so that each summary counts its own epoch.
+	reported map[Kind][3]uint64
+}
 
 func newCore(startedAt time.Time) *core {
-	return &core{status: Status{StartedAt: startedAt, Verdicts: map[Kind][3]uint64{}}}
+	return &core{status: Status{StartedAt: startedAt, Verdicts: map[Kind][3]uint64{}}, reported: map[Kind][3]uint64{}}
 }
 
 // answerStatus counts a status request and returns a copy of the status that answers it.
@@ -39,4 +46,19 @@ func (c *core) count(k Kind, r Result) {
 	v := c.status.Verdicts[k]
 	v[r]++
 	c.status.Verdicts[k] = v
+}
+
+// summarize returns the verdicts counted since the last summary, as slog attributes "<topic kind>" =
+// "accepted/ignored/rejected" in the order of Kinds, and starts the next summary; none when nothing was validated.
+func (c *core) summarize() []any {
+	var attrs []any
+	for _, k := range Kinds() {
+		now, then := c.status.Verdicts[k], c.reported[k]
+		if now == then {
+			continue
+		}
+		attrs = append(attrs, k.String(), fmt.Sprintf("%d/%d/%d", now[Accept]-then[Accept], now[Ignore]-then[Ignore], now[Reject]-then[Reject]))
+		c.reported[k] = now
+	}
+	return attrs
 }

@@ -33,6 +33,10 @@ type ChainFeed struct {
 	// slots is the block slot of every block state the cache holds, for retention.
 	slots     map[primitives.Root]primitives.Slot
 	finalized primitives.Epoch
+	// anchorEpoch is the epoch of the anchor's checkpoint, the store's first justified checkpoint. Of an anchor
+	// from checkpoint sync, the feed has no state before it, and it needs none: no earlier checkpoint can become
+	// the store's justified checkpoint, and no earlier target is in the store (see Prepare).
+	anchorEpoch primitives.Epoch
 }
 
 // Prepared is what ChainFeed.Prepare makes of an applied block.
@@ -70,7 +74,8 @@ func NewChainFeed(env *helpers.Env, source StateSource, anchorRoot primitives.Ro
 	// Block attestations were verified, signatures included, by the block's state transition; indexing them again
 	// must not verify them a second time.
 	cache := forkchoice.NewStateCache(env, anchor, anchorState, forkchoice.StateCacheOptions{SkipSignatures: true})
-	f := &ChainFeed{env: env, source: source, cache: cache, slots: map[primitives.Root]primitives.Slot{anchorRoot: anchor.Slot}}
+	f := &ChainFeed{env: env, source: source, cache: cache, slots: map[primitives.Root]primitives.Slot{anchorRoot: anchor.Slot},
+		anchorEpoch: anchor.Checkpoint().Epoch}
 	if anchorState.FinalizedCheckpoint != nil {
 		f.finalized = anchorState.FinalizedCheckpoint.Epoch
 	}
@@ -93,7 +98,9 @@ func (f *ChainFeed) Prepare(ctx context.Context, signed *types.SignedBeaconBlock
 	for _, cp := range []types.Checkpoint{postState.Justified, postState.UnrealizedJustified} {
 		// The genesis state's checkpoints name no block (a zero root): the store never takes them, its first
 		// justified checkpoint is its anchor's.
-		if cp.Root == (primitives.Root{}) || (len(onBlock.Balances) > 0 && onBlock.Balances[0].Checkpoint == cp) {
+		// Nor a checkpoint before its anchor's, which a checkpoint-sync anchor's state may still name.
+		if cp.Root == (primitives.Root{}) || cp.Epoch < f.anchorEpoch ||
+			(len(onBlock.Balances) > 0 && onBlock.Balances[0].Checkpoint == cp) {
 			continue
 		}
 		balances, err := f.checkpointBalances(ctx, cp)
@@ -103,6 +110,12 @@ func (f *ChainFeed) Prepare(ctx context.Context, signed *types.SignedBeaconBlock
 		onBlock.Balances = append(onBlock.Balances, balances)
 	}
 	for i, a := range blk.Body.Attestations {
+		if a != nil && a.Data != nil && a.Data.Target != nil && a.Data.Target.Epoch < f.anchorEpoch {
+			// A target before the anchor's checkpoint names a block before the store's (validate_on_attestation
+			// refuses it) or the anchor block, whose vote weighs nothing every head does not share; its checkpoint
+			// state may be older than any state the feed can have.
+			continue
+		}
 		indexed, err := f.indexedAttestation(ctx, a)
 		if err != nil {
 			return nil, fmt.Errorf("prepare block %#x: attestation %d: %w", root, i, err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -18,10 +17,6 @@ import (
 const optimisticWarning = "No execution client is configured: following the chain optimistically, every execution " +
 	"payload unverified (NOT_VALIDATED); blocks with blobs cannot be imported until column sidecars are retrieved"
 
-// advancedAnchorError is logged by a node that cannot follow the chain from its anchor (a known gap).
-const advancedAnchorError = "Cannot follow the chain from this anchor yet: its state is past its block, which fork " +
-	"choice does not take; the node joins the network without following the chain"
-
 // followChain configures, for salamander run, the chain's actors of a node that follows the network's chain
 // without validators: the state transition, fork choice, and blocksync with range sync from peers. There is no
 // execution client yet: every payload is NOT_VALIDATED and every block imported optimistically (optimistic sync),
@@ -29,12 +24,6 @@ const advancedAnchorError = "Cannot follow the chain from this anchor yet: its s
 func followChain(cfg config.Config) func(*slog.Logger, chainStart, store.Config) (supervisor.ChainOptions, error) {
 	return func(logger *slog.Logger, start chainStart, storeCfg store.Config) (supervisor.ChainOptions, error) {
 		if !start.hasChain {
-			return supervisor.ChainOptions{}, nil
-		}
-		if a := start.anchor; a.StateSlot != a.BlockSlot {
-			// Fork choice's anchor must be its block's post-state (get_forkchoice_store): a checkpoint state
-			// advanced through empty slots past its block is refused, and fork choice would fail at every start.
-			logger.Error(advancedAnchorError, "state_slot", a.StateSlot, "block_slot", a.BlockSlot, "block_root", fmt.Sprintf("%#x", a.BlockRoot))
 			return supervisor.ChainOptions{}, nil
 		}
 		spec := cfg.Chain.Spec

@@ -24,8 +24,6 @@ type chainStart struct {
 	// when hasChain is.
 	gvr      primitives.Root
 	hasChain bool
-	// anchor is the database's anchor when hasChain.
-	anchor store.Anchor
 }
 
 // startSource is where an empty database takes its first state from, by the configuration.
@@ -91,13 +89,7 @@ func openChain(ctx context.Context, logger *slog.Logger, cfg config.Config, stor
 		logStoreFailure(logger, "Cannot read the database", dataDir, err)
 		return chainStart{}, fmt.Errorf("read network identity: %w", err)
 	}
-	anchored, err := db.Anchor()
-	if err != nil {
-		logStoreFailure(logger, "Cannot read the database", dataDir, err)
-		return chainStart{}, fmt.Errorf("read anchor: %w", err)
-	}
-	return chainStart{genesis: time.Unix(int64(id.GenesisTime), 0).UTC(), gvr: id.GenesisValidatorsRoot, hasChain: true,
-		anchor: anchored}, nil
+	return chainStart{genesis: time.Unix(int64(id.GenesisTime), 0).UTC(), gvr: id.GenesisValidatorsRoot, hasChain: true}, nil
 }
 
 // anchor starts an empty database from src: a checkpoint, downloaded or read from files, or the genesis state.
