@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/clock"
@@ -117,7 +116,7 @@ type Actor struct {
 	core *core
 
 	transitionPID, storePID, forkchoicePID *actor.PID
-	subscription                           *eventstream.Subscription
+	slotEvents                             *actors.Events
 
 	busy    *item // the block being imported, nil when idle
 	syncing bool  // a head update runs
@@ -256,11 +255,7 @@ func (a *Actor) start(ctx actor.Context) {
 		a.fetching = make(map[primitives.Root]bool)
 	}
 	system, self := ctx.ActorSystem(), ctx.Self()
-	a.subscription = system.EventStream.Subscribe(func(evt any) {
-		if s, ok := evt.(*clock.SlotStarted); ok {
-			system.Root.Send(self, s)
-		}
-	})
+	a.slotEvents = actors.ForwardEvents[*clock.SlotStarted](ctx)
 	if in := a.cfg.Inbox; in != nil {
 		actors.Go(ctx, "inbox", func(done context.Context) {
 			for {
@@ -326,10 +321,7 @@ func (a *Actor) readStore() {
 }
 
 func (a *Actor) stop(ctx actor.Context, why string) {
-	if a.subscription != nil {
-		ctx.ActorSystem().EventStream.Unsubscribe(a.subscription)
-		a.subscription = nil
-	}
+	a.slotEvents.Stop()
 	if a.core == nil {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/blocksync"
@@ -58,8 +57,8 @@ type Actor struct {
 	batchTimer *time.Timer
 	batchGen   uint64
 
-	subscription *eventstream.Subscription
-	warmEpoch    primitives.Epoch // the last epoch whose state was warmed
+	imports   *actors.Events
+	warmEpoch primitives.Epoch // the last epoch whose state was warmed
 }
 
 // New returns the chain checker's producer for cfg; every incarnation rebuilds its caches from the store.
@@ -99,10 +98,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 		if a.batchTimer != nil {
 			a.batchTimer.Stop()
 		}
-		if a.subscription != nil {
-			ctx.ActorSystem().EventStream.Unsubscribe(a.subscription)
-			a.subscription = nil
-		}
+		a.imports.Stop()
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
 	}
@@ -118,12 +114,7 @@ func (a *Actor) start(ctx actor.Context) {
 	a.chain = NewStoreChain(a.env, a.cfg.Reader, 0)
 	a.checker = NewChecker(a.env, a.chain, kzgVerifier)
 	ctx.Logger().Info("Started")
-	system, self := ctx.ActorSystem(), ctx.Self()
-	a.subscription = system.EventStream.Subscribe(func(evt any) {
-		if e, ok := evt.(*blocksync.BlockImported); ok {
-			system.Root.Send(self, e)
-		}
-	})
+	a.imports = actors.ForwardEvents[*blocksync.BlockImported](ctx)
 	a.warm(ctx)
 	logger := ctx.Logger()
 	actors.Go(ctx, "load KZG trusted setup", func(context.Context) {

@@ -78,7 +78,7 @@ chain_config = %q
 		t.Fatal(err)
 	}
 
-	target, _ := prysmHead(t, d)
+	target, _ := d.Head(t)
 	node := startNode(t, bin, "run", "--config", configPath)
 	begin := time.Now()
 	node.waitFor(t, anchored, 60*time.Second, nil)
@@ -175,9 +175,9 @@ func followPrysm(t *testing.T, d *prysmdevnet.Devnet, node *process, begin time.
 	// Following: for each of Prysm's next blocks, the node imports it and has the same head as Prysm, within a
 	// slot or two (no gossip delivery to blocksync: range requests every slot bring it).
 	slotTime := time.Duration(d.Spec.SecondsPerSlot) * time.Second
-	start, _ := prysmHead(t, d)
+	start, _ := d.Head(t)
 	for matched := 0; matched < followSlots; {
-		slot, _ := prysmHead(t, d)
+		slot, _ := d.Head(t)
 		if slot <= start {
 			time.Sleep(500 * time.Millisecond)
 			continue
@@ -185,7 +185,7 @@ func followPrysm(t *testing.T, d *prysmdevnet.Devnet, node *process, begin time.
 		node.waitFor(t, "Block", 2*slotTime+10*time.Second, func(r logRecord) bool { return slotOf(r, "head_slot") >= slot })
 		deadline := time.Now().Add(slotTime)
 		for {
-			prysmSlot, root := prysmHead(t, d)
+			prysmSlot, root := d.Head(t)
 			ours := node.last("Block")
 			if ours["head"] == shortRoot(root) {
 				t.Logf("Following: our head slot %v root %v, Prysm's slot %d root %s", ours["head_slot"], ours["head"], prysmSlot, root)
@@ -234,29 +234,6 @@ func checkGossipVerdicts(t *testing.T, d *prysmdevnet.Devnet, node *process) {
 	for _, kind := range []string{"sync_committee_contribution_and_proof", "sync_committee", "data_column_sidecar"} {
 		accepted(kind)
 	}
-}
-
-// prysmHead is Prysm's head block: its slot and root.
-func prysmHead(t *testing.T, d *prysmdevnet.Devnet) (primitives.Slot, string) {
-	t.Helper()
-	var h struct {
-		Data struct {
-			Root   string `json:"root"`
-			Header struct {
-				Message struct {
-					Slot string `json:"slot"`
-				} `json:"message"`
-			} `json:"header"`
-		} `json:"data"`
-	}
-	if code := d.GetJSON(t, "/eth/v1/beacon/headers/head", &h); code != http.StatusOK {
-		t.Fatalf("Prysm's head header: HTTP %d", code)
-	}
-	s, err := strconv.ParseUint(h.Data.Header.Message.Slot, 10, 64)
-	if err != nil {
-		t.Fatalf("Prysm's head slot %q: %v", h.Data.Header.Message.Slot, err)
-	}
-	return primitives.Slot(s), h.Data.Root
 }
 
 // shortRoot abbreviates a 0x-prefixed hex root as salamander's logs do: its first four bytes.

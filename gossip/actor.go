@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/clock"
@@ -51,7 +50,7 @@ type Actor struct {
 	batchTimer *time.Timer
 	batchGen   uint64
 
-	slots *eventstream.Subscription // the clock's slot announcements
+	slotEvents *actors.Events // the clock's slot announcements: verdicts are summarized every epoch
 }
 
 type pending struct {
@@ -80,7 +79,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.core = newCore(time.Now())
-		a.subscribeSlots(ctx)
+		a.slotEvents = actors.ForwardEvents[*clock.SlotStarted](ctx)
 		a.chainPID = a.cfg.ChainPID
 		if a.chainPID == nil && a.cfg.ChainPath != "" {
 			a.chainPID = actor.NewPID(ctx.Self().Address, a.cfg.ChainPath)
@@ -113,23 +112,10 @@ func (a *Actor) Receive(ctx actor.Context) {
 		if a.batchTimer != nil {
 			a.batchTimer.Stop()
 		}
-		if a.slots != nil {
-			ctx.ActorSystem().EventStream.Unsubscribe(a.slots)
-			a.slots = nil
-		}
+		a.slotEvents.Stop()
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
 	}
-}
-
-// subscribeSlots forwards the clock's slot announcements to the actor, which summarizes its verdicts every epoch.
-func (a *Actor) subscribeSlots(ctx actor.Context) {
-	system, self := ctx.ActorSystem(), ctx.Self()
-	a.slots = system.EventStream.Subscribe(func(evt any) {
-		if s, ok := evt.(*clock.SlotStarted); ok {
-			system.Root.Send(self, s)
-		}
-	})
 }
 
 func (a *Actor) validate(ctx actor.Context, msg *Validate) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/salamander-client/salamander/actors"
 	"github.com/salamander-client/salamander/clock"
@@ -51,10 +50,10 @@ const slotQueue = 2
 // the slot under way that are still timely; slashing protection keeps a step its predecessor did from signing
 // anything conflicting.
 type Actor struct {
-	cfg          Config
-	status       Status
-	slots        chan slotDuties
-	subscription *eventstream.Subscription
+	cfg        Config
+	status     Status
+	slots      chan slotDuties
+	slotEvents *actors.Events
 }
 
 // NewActor returns a validator actor; its client is built when it starts.
@@ -75,10 +74,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 	case *StatusRequest:
 		ctx.Respond(&StatusResponse{Status: a.status})
 	case *actor.Stopping, *actor.Restarting:
-		if a.subscription != nil {
-			ctx.ActorSystem().EventStream.Unsubscribe(a.subscription)
-			a.subscription = nil
-		}
+		a.slotEvents.Stop()
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
 	}
@@ -95,11 +91,7 @@ func (a *Actor) start(ctx actor.Context) {
 	w := &worker{client: client, genesis: a.cfg.GenesisTime, slotDuration: a.cfg.slotDuration(), spec: a.cfg.Spec,
 		report: func(msg any) { system.Root.Send(self, msg) }}
 	actors.Go(ctx, "duties", func(done context.Context) { w.run(done, slots) })
-	a.subscription = system.EventStream.Subscribe(func(evt any) {
-		if s, ok := evt.(*clock.SlotStarted); ok {
-			system.Root.Send(self, s)
-		}
-	})
+	a.slotEvents = actors.ForwardEvents[*clock.SlotStarted](ctx)
 	// The clock announces a slot only when it begins: an incarnation that starts mid-slot (a restart, a node
 	// started late) does what is still timely of the slot under way rather than idle until the next.
 	if elapsed := time.Since(a.cfg.GenesisTime); elapsed >= 0 {

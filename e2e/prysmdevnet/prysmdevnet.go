@@ -182,8 +182,16 @@ func (d *Devnet) get(path string, out any) (int, error) {
 // HeadSlot is the slot of Prysm's head block.
 func (d *Devnet) HeadSlot(t testing.TB) primitives.Slot {
 	t.Helper()
+	slot, _ := d.Head(t)
+	return slot
+}
+
+// Head is Prysm's head block: its slot and root (0x-prefixed hex).
+func (d *Devnet) Head(t testing.TB) (primitives.Slot, string) {
+	t.Helper()
 	var h struct {
 		Data struct {
+			Root   string `json:"root"`
 			Header struct {
 				Message struct {
 					Slot string `json:"slot"`
@@ -198,7 +206,7 @@ func (d *Devnet) HeadSlot(t testing.TB) primitives.Slot {
 	if err != nil {
 		t.Fatalf("head slot %q: %v", h.Data.Header.Message.Slot, err)
 	}
-	return primitives.Slot(s)
+	return primitives.Slot(s), h.Data.Root
 }
 
 // WaitHeadSlot waits until Prysm's head reaches slot, for up to 3 minutes.
