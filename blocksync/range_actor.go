@@ -69,6 +69,7 @@ func (a *Actor) requestRange(ctx actor.Context, peerHead primitives.Slot) {
 		items, err := checkRange(start, count, res.Blocks)
 		if err != nil {
 			ctx.Logger().Warn("Peer sent a bad range of blocks", "peer", res.Peer, "start", start, "count", count, "err", err)
+			a.reportPeer(ctx, res.Peer, err)
 			a.rangeFailed(ctx, fmt.Errorf("blocks by range [%d, %d) from %s: %w", start, start+primitives.Slot(count), res.Peer, err))
 			return
 		}
@@ -182,6 +183,9 @@ func (a *Actor) fetchParent(ctx actor.Context, it *item) {
 		}
 		if err != nil {
 			ctx.Logger().Debug("Cannot fetch a pending block's parent", "root", shortRoot(root), "err", err)
+			if errors.Is(err, ErrBadBatch) {
+				a.reportPeer(ctx, res.Peer, err)
+			}
 			return
 		}
 		a.core.status.Fetched += uint64(len(items))
@@ -194,4 +198,12 @@ func (a *Actor) fetchParent(ctx actor.Context, it *item) {
 		}
 		a.advance(ctx)
 	})
+}
+
+// reportPeer tells the peers actor that peer answered with blocks that cannot be what was asked for, so that its
+// score drops and the request manager asks others.
+func (a *Actor) reportPeer(ctx actor.Context, peer string, err error) {
+	if peer != "" {
+		ctx.Send(a.peersPID, &peers.ReportPeer{Peer: peer, Reason: err})
+	}
 }

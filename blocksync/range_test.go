@@ -29,6 +29,8 @@ type fakePeers struct {
 	// ranges and roots record the requests.
 	ranges []peers.BlocksByRangeRequest
 	roots  []primitives.Root
+	// reports counts the ReportPeer messages about the fake peer.
+	reports int
 }
 
 // extend adds blocks at the given slots, each the child of the one before (the first of parent).
@@ -80,6 +82,10 @@ func (f *fakePeers) Receive(ctx actor.Context) {
 			}
 		}
 		ctx.Respond(&peers.BlocksResponse{Blocks: out, Peer: "fake"})
+	case *peers.ReportPeer:
+		if msg.Peer == "fake" && msg.Reason != nil {
+			f.reports++
+		}
 	case *peers.BlocksByRootRequest:
 		f.roots = append(f.roots, msg.Roots...)
 		var out []reqresp.Block
@@ -191,6 +197,9 @@ func TestRangeSyncRetriesAfterGarbage(t *testing.T) {
 	defer f.mu.Unlock()
 	if f.garbage != 0 {
 		t.Errorf("%d garbage responses left unserved", f.garbage)
+	}
+	if f.reports != 3 {
+		t.Errorf("the peer was reported %d times, want once for each of its 3 garbage responses", f.reports)
 	}
 	// The garbage was refused as a batch: the three first requests were for the same range.
 	if len(f.ranges) < 4 || f.ranges[0] != f.ranges[1] || f.ranges[1] != f.ranges[2] {

@@ -295,6 +295,14 @@ func (a *Actor) receiveNet(ctx actor.Context, msg any) {
 		} else {
 			a.maintainPeers(ctx, now) // dial at once
 		}
+	case *ReportPeer:
+		p, err := peer.Decode(msg.Peer)
+		if err != nil {
+			ctx.Logger().Debug("Report about an unknown peer id", "peer", msg.Peer, "err", err)
+			return
+		}
+		ctx.Logger().Debug("Peer reported", "peer", msg.Peer, "reason", msg.Reason)
+		a.observe(ctx, p, InvalidResponse, now)
 	case *BlocksByRangeRequest:
 		a.enqueue(ctx, &request{byRange: msg}, now)
 	case *BlocksByRootRequest:

@@ -153,6 +153,47 @@ func TestTwoNodes(t *testing.T) {
 	t.Logf("b restarted with the same peer ID and handshaked again in %s", time.Since(killed).Round(time.Millisecond))
 }
 
+// TestReportedPeerScoreDrops: blocksync's reports of invalid answers lower the peer's application score like the
+// invalid responses the peers actor finds itself; two of them (-40) disconnect the peer.
+func TestReportedPeerScoreDrops(t *testing.T) {
+	spec := testSpec(t)
+	genesis := time.Now().Add(-time.Minute)
+	a := startNode(t, spec, genesis, nil)
+	b := startNode(t, spec, genesis, []string{a.listen})
+	aID := a.status(t).PeerID
+	before := b.waitPeer(t, aID, 10*time.Second).Score
+
+	b.system.Root.Send(b.peers, &peers.ReportPeer{Peer: "not a peer id", Reason: errors.New("bad batch")}) // ignored
+	b.system.Root.Send(b.peers, &peers.ReportPeer{Peer: aID, Reason: errors.New("bad batch")})
+	var after float64
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for _, p := range b.status(t).Peers {
+			if p.ID == aID {
+				after = p.Score
+			}
+		}
+		if after <= before-19 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("score of the reported peer %.2f, was %.2f: want it 20 lower", after, before)
+		}
+	}
+	b.system.Root.Send(b.peers, &peers.ReportPeer{Peer: aID, Reason: errors.New("bad batch")})
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		connected := false
+		for _, p := range b.status(t).Peers {
+			connected = connected || p.ID == aID
+		}
+		if !connected {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a peer reported twice is still connected, want it disconnected below the threshold")
+		}
+	}
+}
+
 // TestFloodAndMalformedRequests: a raw libp2p host floods a node with status requests and sends malformed
 // frames; it gets InvalidRequest and RateLimited answers, its score drops and it ends banned.
 func TestFloodAndMalformedRequests(t *testing.T) {

@@ -67,6 +67,14 @@ type BlocksResponse struct {
 	Err    error
 }
 
+// ReportPeer tells the peers actor that an answer of Peer turned out invalid once its receiver looked into it:
+// blocks that do not link up or are not what was asked for. The peer's application score drops as for any invalid
+// response, and the thresholds apply.
+type ReportPeer struct {
+	Peer   string // as BlocksResponse.Peer
+	Reason error
+}
+
 // Publish asks the peers actor to publish an SSZ message on a gossip topic of the current fork; it replies with a
 // *Published.
 type Publish struct {
