@@ -3,7 +3,6 @@ package chaincheck
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -23,13 +22,9 @@ import (
 // goroutines would only make every check miss gossip's ChainDeadline.
 const MaxInFlight = 128
 
-// Signatures of checked messages are verified in batches of BatchSize sets, or BatchDelay after the first, as the
-// gossip actor does: a batch of 64 costs less than half of 64 single verifications, and a few milliseconds are
-// nothing against gossip's ChainDeadline.
-const (
-	BatchSize  = 64
-	BatchDelay = 5 * time.Millisecond
-)
+// Signatures of checked messages are verified in batches of gossip.BatchSize sets, or gossip.BatchDelay after the
+// first, as the gossip actor does: a batch of 64 costs less than half of 64 single verifications, and a few
+// milliseconds are nothing against gossip's ChainDeadline.
 
 // Config configures the chain checker.
 type Config struct {
@@ -52,10 +47,7 @@ type Actor struct {
 	inFlight  int
 	status    Status
 
-	batch      []*checked
-	batchSets  int
-	batchTimer *time.Timer
-	batchGen   uint64
+	batch actors.Batch[*checked]
 
 	imports   *actors.Events
 	warmEpoch primitives.Epoch // the last epoch whose state was warmed
@@ -73,10 +65,8 @@ func (a *Actor) Receive(ctx actor.Context) {
 	case *checked:
 		a.inFlight--
 		a.verify(ctx, msg)
-	case *flushBatch:
-		if msg.gen == a.batchGen {
-			a.flush(ctx)
-		}
+	case *actors.BatchDue:
+		a.verifyBatch(ctx, a.batch.Due(msg))
 	case *batchVerified:
 		for i, c := range msg.items {
 			c.out = c.out.Settle(!msg.invalid[i])
@@ -95,9 +85,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 			a.warm(ctx)
 		}
 	case *actor.Stopping, *actor.Restarting:
-		if a.batchTimer != nil {
-			a.batchTimer.Stop()
-		}
+		a.batch.Stop()
 		a.imports.Stop()
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
@@ -106,6 +94,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 
 func (a *Actor) start(ctx actor.Context) {
 	a.status = Status{Verdicts: map[gossip.Kind][3]uint64{}}
+	a.batch = actors.Batch[*checked]{Size: gossip.BatchSize, Delay: gossip.BatchDelay}
 	a.blockSync = a.cfg.BlockSync
 	if a.blockSync == nil && a.cfg.BlockSyncPath != "" {
 		a.blockSync = actor.NewPID(ctx.Self().Address, a.cfg.BlockSyncPath)
@@ -188,44 +177,21 @@ func (a *Actor) verify(ctx actor.Context, c *checked) {
 		a.finish(ctx, c)
 		return
 	}
-	a.batch = append(a.batch, c)
-	a.batchSets += len(c.out.Sets)
-	if a.batchSets >= BatchSize {
-		a.flush(ctx)
-		return
-	}
-	if len(a.batch) == 1 {
-		a.batchGen++
-		gen, self, system := a.batchGen, ctx.Self(), ctx.ActorSystem()
-		a.batchTimer = time.AfterFunc(BatchDelay, func() { system.Root.Send(self, &flushBatch{gen: gen}) })
-	}
+	a.verifyBatch(ctx, a.batch.Add(ctx, c, len(c.out.Sets)))
 }
 
-// flush verifies the batch on a goroutine and finds the messages at fault when it fails.
-func (a *Actor) flush(ctx actor.Context) {
-	items := a.batch
-	a.batch, a.batchSets = nil, 0
-	a.batchGen++
-	if a.batchTimer != nil {
-		a.batchTimer.Stop()
-	}
+// verifyBatch verifies a batch's signatures on a goroutine and finds the messages at fault when it fails.
+func (a *Actor) verifyBatch(ctx actor.Context, items []*checked) {
 	if len(items) == 0 {
 		return
 	}
-	self, system := ctx.Self(), ctx.ActorSystem()
+	groups := make([][]bls.SignatureSet, len(items))
+	for i, c := range items {
+		groups[i] = c.out.Sets
+	}
+	system, self := ctx.ActorSystem(), ctx.Self()
 	actors.Go(ctx, "verify signature batch", func(gctx context.Context) {
-		var sets []bls.SignatureSet
-		var owner []int
-		for i, c := range items {
-			sets = append(sets, c.out.Sets...)
-			for range c.out.Sets {
-				owner = append(owner, i)
-			}
-		}
-		invalid := map[int]bool{}
-		for _, j := range bls.FindInvalidSets(sets) {
-			invalid[owner[j]] = true
-		}
+		invalid := bls.FindInvalidGroups(groups)
 		if gctx.Err() == nil {
 			system.Root.Send(self, &batchVerified{items: items, invalid: invalid})
 		}

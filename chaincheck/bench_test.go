@@ -33,7 +33,7 @@ func attestationMessages(b *testing.B, w *world) (msgs [][]byte, subnets []uint6
 
 // BenchmarkValidateBeaconAttestation measures the chain checks of single attestations against the store (block
 // lookups, the target's state and shuffling from the caches), on every core: "single" verifies each signature on
-// its own, "batched" as the actor does, BatchSize at a time.
+// its own, "batched" as the actor does, gossip.BatchSize at a time.
 func BenchmarkValidateBeaconAttestation(b *testing.B) {
 	w, _ := newStoreWorld(b)
 	ctx := context.Background()
@@ -65,7 +65,7 @@ func BenchmarkValidateBeaconAttestation(b *testing.B) {
 					b.Errorf("%s %v", out.Result, out.Err)
 					return
 				}
-				if sets = append(sets, out.Sets...); len(sets) >= BatchSize {
+				if sets = append(sets, out.Sets...); len(sets) >= gossip.BatchSize {
 					if bad := bls.FindInvalidSets(sets); len(bad) != 0 {
 						b.Errorf("%d invalid signatures", len(bad))
 						return

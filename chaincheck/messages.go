@@ -33,9 +33,6 @@ type checked struct {
 	indexed []byte // SSZ of the accepted attestation's IndexedAttestation
 }
 
-// flushBatch is the batch timer's: verify the batch of generation gen if it is still waiting.
-type flushBatch struct{ gen uint64 }
-
 // batchVerified reports a verified batch: the indices of the items with an invalid signature.
 type batchVerified struct {
 	items   []*checked

@@ -15,7 +15,7 @@ import (
 	"github.com/salamander-client/salamander/primitives"
 )
 
-// Batching of signature checks: a batch is verified once it holds BatchSize messages' signatures or BatchDelay
+// Batching of signature checks: a batch is verified once it holds BatchSize signatures or BatchDelay
 // after its first, whichever comes first. A few milliseconds cost nothing against a 6 s slot and let bursts of
 // attestations share one multi-pairing.
 const (
@@ -46,10 +46,7 @@ type Actor struct {
 	gvr       primitives.Root
 	chainPID  *actor.PID
 
-	batch      []*pending
-	batchTimer *time.Timer
-	batchGen   uint64
-
+	batch      actors.Batch[*pending]
 	slotEvents *actors.Events // the clock's slot announcements: verdicts are summarized every epoch
 }
 
@@ -60,8 +57,6 @@ type pending struct {
 
 // NewActor returns a gossip actor for cfg; its state is made when it starts.
 func NewActor(cfg Config) actor.Actor { return &Actor{cfg: cfg} }
-
-type flushBatch struct{ gen uint64 }
 
 type batchVerified struct {
 	items   []*pending
@@ -79,6 +74,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.core = newCore(time.Now())
+		a.batch = actors.Batch[*pending]{Size: BatchSize, Delay: BatchDelay}
 		a.slotEvents = actors.ForwardEvents[*clock.SlotStarted](ctx)
 		a.chainPID = a.cfg.ChainPID
 		if a.chainPID == nil && a.cfg.ChainPath != "" {
@@ -89,10 +85,8 @@ func (a *Actor) Receive(ctx actor.Context) {
 		ctx.Respond(&StatusResponse{Status: a.core.answerStatus()})
 	case *Validate:
 		a.validate(ctx, msg)
-	case *flushBatch:
-		if msg.gen == a.batchGen {
-			a.flush(ctx)
-		}
+	case *actors.BatchDue:
+		a.verify(ctx, a.batch.Due(msg))
 	case *batchVerified:
 		a.core.status.Batches++
 		for i, p := range msg.items {
@@ -109,9 +103,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 			}
 		}
 	case *actor.Stopping, *actor.Restarting:
-		if a.batchTimer != nil {
-			a.batchTimer.Stop()
-		}
+		a.batch.Stop()
 		a.slotEvents.Stop()
 	case *actor.Stopped:
 		ctx.Logger().Info("Stopped")
@@ -134,50 +126,23 @@ func (a *Actor) validate(ctx actor.Context, msg *Validate) {
 		a.conclude(ctx, p, result, err)
 		return
 	}
-	a.batch = append(a.batch, p)
-	if len(a.batch) >= BatchSize {
-		a.flush(ctx)
-		return
-	}
-	if len(a.batch) == 1 {
-		a.batchGen++
-		gen, self, system := a.batchGen, ctx.Self(), ctx.ActorSystem()
-		a.batchTimer = time.AfterFunc(BatchDelay, func() { system.Root.Send(self, &flushBatch{gen: gen}) })
-	}
+	a.verify(ctx, a.batch.Add(ctx, p, len(checked.Sets)))
 }
 
-// flush verifies the batch on a goroutine: the pairings take milliseconds the mailbox should not wait for.
-func (a *Actor) flush(ctx actor.Context) {
-	items := a.batch
-	a.batch = nil
-	a.batchGen++
-	if a.batchTimer != nil {
-		a.batchTimer.Stop()
-	}
+// verify checks a batch's signatures on a goroutine: the pairings take milliseconds the mailbox should not wait
+// for.
+func (a *Actor) verify(ctx actor.Context, items []*pending) {
 	if len(items) == 0 {
 		return
 	}
-	self, system := ctx.Self(), ctx.ActorSystem()
-	actors.Go(ctx, "verify signature batch", func(context.Context) {
-		system.Root.Send(self, &batchVerified{items: items, invalid: verifyBatch(items)})
-	})
-}
-
-// verifyBatch checks every item's signatures in one batch and, if that fails, finds the items at fault.
-func verifyBatch(items []*pending) map[int]bool {
-	var sets []bls.SignatureSet
-	owner := []int{}
+	groups := make([][]bls.SignatureSet, len(items))
 	for i, p := range items {
-		for _, s := range p.checked.Sets {
-			sets = append(sets, s)
-			owner = append(owner, i)
-		}
+		groups[i] = p.checked.Sets
 	}
-	invalid := map[int]bool{}
-	for _, j := range bls.FindInvalidSets(sets) {
-		invalid[owner[j]] = true
-	}
-	return invalid
+	system, self := ctx.ActorSystem(), ctx.Self()
+	actors.Go(ctx, "verify signature batch", func(context.Context) {
+		system.Root.Send(self, &batchVerified{items: items, invalid: bls.FindInvalidGroups(groups)})
+	})
 }
 
 // conclude settles a message: a stateless Reject or Ignore is final; a pass goes to the chain actors, whose

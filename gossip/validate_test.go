@@ -118,11 +118,11 @@ func BenchmarkValidateAttestations(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		v := NewValidator(spec, gvr, genesis, pks)
-		items := make([]*pending, 0, len(msgs))
+		groups := make([][]bls.SignatureSet, 0, len(msgs))
 		for _, m := range msgs {
-			items = append(items, &pending{checked: v.Check(topic, m, digest, time.Now())})
+			groups = append(groups, v.Check(topic, m, digest, time.Now()).Sets)
 		}
-		if invalid := verifyBatch(items); len(invalid) != 0 {
+		if invalid := bls.FindInvalidGroups(groups); len(invalid) != 0 {
 			b.Fatal("invalid signatures")
 		}
 	}

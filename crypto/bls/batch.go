@@ -92,3 +92,24 @@ func FindInvalidSets(sets []SignatureSet) []int {
 	bisect(0, sets)
 	return invalid
 }
+
+// FindInvalidGroups verifies every set of every group in one batch and returns which groups hold an invalid set:
+// the messages at fault when each group is the signatures of one message. Nil when all are valid.
+func FindInvalidGroups(groups [][]SignatureSet) map[int]bool {
+	var sets []SignatureSet
+	var group []int
+	for i, g := range groups {
+		sets = append(sets, g...)
+		for range g {
+			group = append(group, i)
+		}
+	}
+	var invalid map[int]bool
+	for _, j := range FindInvalidSets(sets) {
+		if invalid == nil {
+			invalid = map[int]bool{}
+		}
+		invalid[group[j]] = true
+	}
+	return invalid
+}

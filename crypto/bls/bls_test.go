@@ -403,3 +403,17 @@ func TestPublicKeysFromBytes(t *testing.T) {
 		t.Errorf("no keys: %v, %v", pks, err)
 	}
 }
+
+func TestFindInvalidGroups(t *testing.T) {
+	sets := signatureSets(t, 6)
+	groups := [][]SignatureSet{sets[0:2], nil, sets[2:3], sets[3:6]}
+	if invalid := FindInvalidGroups(groups); invalid != nil {
+		t.Fatalf("valid groups reported invalid: %v", invalid)
+	}
+	forged := slices.Clone(sets)
+	forged[4].Message = []byte("not what was signed")
+	groups = [][]SignatureSet{forged[0:2], nil, forged[2:3], forged[3:6]}
+	if invalid := FindInvalidGroups(groups); len(invalid) != 1 || !invalid[3] {
+		t.Fatalf("invalid groups %v, want only group 3, which holds the forged set", invalid)
+	}
+}
